@@ -1,0 +1,106 @@
+package dev.tailor.compiler.onnx;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.onnx.proto.OnnxProto.ModelProto;
+import dev.tailor.onnx.proto.OnnxProto.TensorProto;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Reads ONNX binary files into the IR. The file is memory-mapped and parsed with aliasing, so tensor bytes stay
+ * in the page cache and are never copied onto the heap; external data is mapped lazily, region by region.
+ * Every problem with the file raises {@link ModelFormatException}.
+ */
+public final class OnnxReader {
+    /** Nesting depth allowed in the protobuf; deep enough for any real model, low enough to stop crafted input. */
+    private static final int RECURSION_LIMIT = 512;
+
+    private OnnxReader() {}
+
+    /** Reads the model at {@code path}; external data is resolved next to it. */
+    public static Model read(Path path) {
+        ByteBuffer mapped = map(path);
+        Path folder = path.toAbsolutePath().getParent();
+        ModelProto proto = parseModel(mapped, path);
+        Model model = new ProtoImporter(path, folder).importModel(proto);
+        model.setLocation(path);
+        return model;
+    }
+
+    /** Parses the model at {@code path} into protobuf messages only (tensor bytes aliased, not copied). */
+    public static ModelProto readProto(Path path) {
+        return parseModel(map(path), path);
+    }
+
+    /** Reads a model held in memory; one that refers to external data must be read from its file instead. */
+    public static Model read(byte[] bytes) {
+        ModelProto proto = parseModel(ByteBuffer.wrap(bytes), null);
+        return new ProtoImporter(null, null).importModel(proto);
+    }
+
+    /** Reads a serialized TensorProto, such as the {@code input_0.pb} files of ONNX test cases. */
+    public static Tensor readTensor(Path path) {
+        ByteBuffer mapped = map(path);
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(mapped);
+            in.enableAliasing(true);
+            TensorProto proto = TensorProto.parseFrom(in);
+            return new ProtoImporter(path, path.toAbsolutePath().getParent()).importTensor(proto, "tensor");
+        } catch (InvalidProtocolBufferException e) {
+            throw new ModelFormatException(path, null, "not a serialized ONNX tensor: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelProto parseModel(ByteBuffer bytes, Path path) {
+        if (!bytes.hasRemaining()) throw new ModelFormatException(path, null, "the file is empty, not an ONNX model");
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);
+            in.setRecursionLimit(RECURSION_LIMIT);
+            return ModelProto.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw new ModelFormatException(path, null, describeParseFailure(bytes, e));
+        } catch (IOException e) {
+            throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describeParseFailure(ByteBuffer bytes, InvalidProtocolBufferException e) {
+        String msg = e.getMessage() == null ? "" : e.getMessage();
+        if (msg.contains("ended unexpectedly") || msg.contains("truncated"))
+            return "the file is truncated (it ends in the middle of a field); it was not completely written or copied";
+        byte first = bytes.get(0);
+        if (first == '<' || first == '#' || first == '{')
+            return "not an ONNX binary model: it starts like text; ONNX text files use the .onnxtxt extension";
+        return "not an ONNX model: the bytes are not a valid ONNX protobuf (" + msg + ")";
+    }
+
+    private static ByteBuffer map(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE)
+                throw new ModelFormatException(path, null, "the file is " + size
+                        + " bytes; a protobuf file cannot exceed 2 GiB (large weights belong in external data)");
+            if (size == 0) return ByteBuffer.allocate(0);
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(path, null, "no such file");
+        } catch (AccessDeniedException e) {
+            throw new ModelFormatException(path, null, "permission denied");
+        } catch (IOException e) {
+            if (Files.isDirectory(path)) throw new ModelFormatException(path, null, "is a folder, not a model file");
+            throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
+        }
+    }
+}

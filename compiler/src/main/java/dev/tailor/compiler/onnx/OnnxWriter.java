@@ -1,0 +1,189 @@
+package dev.tailor.compiler.onnx;
+
+import com.google.protobuf.CodedOutputStream;
+import dev.tailor.compiler.ir.Attribute;
+import dev.tailor.compiler.ir.Function;
+import dev.tailor.compiler.ir.Graph;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Node;
+import dev.tailor.compiler.ir.SparseTensor;
+import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.ir.Value;
+import dev.tailor.onnx.proto.OnnxProto.ModelProto;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Writes IR models as ONNX binary files. Writes are atomic: the model and its external data file go to
+ * temporary files in the target folder and are renamed into place only when complete, so a failure leaves
+ * no partial output and an existing file is replaced in one step.
+ *
+ * <p>Tensors move to an external data file when they reach {@link Options#externalDataThreshold()}, and
+ * automatically when the protobuf would otherwise pass its 2 GiB limit.
+ */
+public final class OnnxWriter {
+    /** The largest protobuf we produce; the format's hard limit is 2 GiB, less some room for the graph. */
+    static final long PROTO_LIMIT = (1L << 31) - (64L << 20);
+    /** Initializers at least this large move out when the 2 GiB limit forces external data. */
+    static final long AUTO_THRESHOLD = 1024;
+
+    private OnnxWriter() {}
+
+    /**
+     * @param externalDataThreshold initializers of at least this many bytes are written to external data;
+     *                              null keeps every tensor where it was read from (new ones embedded)
+     * @param dataFileName          the external data file's name, in the model's folder; null means
+     *                              {@code <model file name>.data}
+     */
+    public record Options(Long externalDataThreshold, String dataFileName) {
+        public static Options defaults() {
+            return new Options(null, null);
+        }
+
+        public Options withExternalDataThreshold(Long bytes) {
+            return new Options(bytes, dataFileName);
+        }
+    }
+
+    /** What a write produced. */
+    public record Result(Path model, Path dataFile, int externalTensors, long modelBytes, long dataBytes,
+                         boolean externalForcedBySize) {}
+
+    public static Result write(Model model, Path out) {
+        return write(model, out, Options.defaults());
+    }
+
+    public static Result write(Model model, Path out, Options options) {
+        Path target = out.toAbsolutePath().normalize();
+        Path dir = target.getParent();
+        String dataName = options.dataFileName() != null ? options.dataFileName() : target.getFileName() + ".data";
+        if (Path.of(dataName).isAbsolute() || Path.of(dataName).getNameCount() != 1)
+            throw new IllegalArgumentException("the external data file name '" + dataName
+                    + "' must be a plain file name; it is written next to the model");
+        Path dataTarget = dir.resolve(dataName);
+
+        long threshold = options.externalDataThreshold() == null ? Long.MAX_VALUE : options.externalDataThreshold();
+        boolean forced = false;
+        if (embeddedBytes(model, threshold) > PROTO_LIMIT) {
+            threshold = Math.min(threshold, AUTO_THRESHOLD);
+            forced = true;
+        }
+
+        Path tempModel = null;
+        Path tempData = null;
+        try {
+            Files.createDirectories(dir);
+            tempModel = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            tempData = Files.createTempFile(dir, "." + dataName, ".tmp");
+            ModelProto proto;
+            ExternalDataWriter sink = new ExternalDataWriter(tempData, dataName, threshold);
+            try (sink) {
+                proto = new ProtoExporter(sink).exportModel(model);
+            }
+            long size = proto.getSerializedSize();
+            if (size < 0 || size > Integer.MAX_VALUE)
+                throw new IllegalStateException("the model's graph alone exceeds the 2 GiB protobuf limit, even with "
+                        + "its initializers in external data");
+            try (FileChannel ch = FileChannel.open(tempModel, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream os = Channels.newOutputStream(ch)) {
+                CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 20);
+                proto.writeTo(cos);
+                cos.flush();
+            }
+            if (sink.used()) move(tempData, dataTarget);
+            else Files.deleteIfExists(tempData);
+            move(tempModel, target);
+            return new Result(target, sink.used() ? dataTarget : null, sink.tensorCount(), size, sink.bytes(), forced);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (tempModel != null) ExternalDataWriter.deleteQuietly(tempModel);
+            if (tempData != null) ExternalDataWriter.deleteQuietly(tempData);
+        }
+    }
+
+    /** The model as one protobuf message with every tensor embedded (for in-memory use and comparisons). */
+    public static ModelProto toProto(Model model) {
+        long bytes = embeddedBytes(model, Long.MAX_VALUE);
+        if (bytes > PROTO_LIMIT)
+            throw new IllegalStateException("the model holds " + bytes + " bytes of tensors, more than one protobuf "
+                    + "can hold; write it to a file with external data instead");
+        return new ProtoExporter(TensorSink.EMBED).exportModel(model);
+    }
+
+    /** The model serialized as ONNX bytes, every tensor embedded. */
+    public static byte[] toBytes(Model model) {
+        return toProto(model).toByteArray();
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Bytes of tensors that would stay in the protobuf at this threshold. */
+    static long embeddedBytes(Model model, long threshold) {
+        long[] total = {0};
+        forEachTensor(model, (t, initializer) -> {
+            boolean external = t.data() instanceof dev.tailor.compiler.ir.MappedData
+                    || (initializer && t.byteSize() >= threshold);
+            if (!external) total[0] += t.byteSize();
+        });
+        return total[0];
+    }
+
+    interface TensorVisitor {
+        void visit(Tensor t, boolean initializer);
+    }
+
+    /** Visits every tensor of the model: initializers and attribute tensors, in subgraphs and functions too. */
+    static void forEachTensor(Model model, TensorVisitor visitor) {
+        Consumer<Graph> walk = new Consumer<>() {
+            @Override
+            public void accept(Graph g) {
+                for (Value v : g.initializers()) visitor.visit(v.initializer(), true);
+                for (Value v : g.sparseInitializers()) sparse(v.sparseInitializer());
+                for (Node n : g.nodes()) for (Attribute a : n.attributes()) attribute(a, this);
+            }
+
+            @SuppressWarnings("unchecked")
+            private void attribute(Attribute a, Consumer<Graph> self) {
+                Object v = a.value();
+                if (v instanceof Tensor t) visitor.visit(t, false);
+                else if (v instanceof Graph g) self.accept(g);
+                else if (v instanceof SparseTensor s) sparse(s);
+                else if (v instanceof List<?> list) {
+                    for (Object o : list) {
+                        if (o instanceof Tensor t) visitor.visit(t, false);
+                        else if (o instanceof Graph g) self.accept(g);
+                        else if (o instanceof SparseTensor s) sparse(s);
+                    }
+                }
+            }
+
+            private void sparse(SparseTensor s) {
+                if (s.values() != null) visitor.visit(s.values(), false);
+                if (s.indices() != null) visitor.visit(s.indices(), false);
+            }
+        };
+        if (model.graph() != null) walk.accept(model.graph());
+        for (Function f : model.functions()) {
+            walk.accept(f.body());
+            for (Attribute a : f.attributeDefaults()) if (a.value() instanceof Tensor t) visitor.visit(t, false);
+        }
+    }
+}
