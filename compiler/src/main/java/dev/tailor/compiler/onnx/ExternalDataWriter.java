@@ -20,7 +20,7 @@ final class ExternalDataWriter implements TensorSink, AutoCloseable {
 
     private final Path temp;
     private final String location;
-    private final long threshold;
+    private final Long threshold;
     private FileChannel channel;
     private long position;
     private int count;
@@ -28,10 +28,10 @@ final class ExternalDataWriter implements TensorSink, AutoCloseable {
     /**
      * @param temp      where to write until commit
      * @param location  the data file's name as the model will refer to it (relative to the model)
-     * @param threshold initializers of at least this many bytes go to the file; {@code Long.MAX_VALUE} keeps
-     *                  only those that were external when read
+     * @param threshold initializers of at least this many bytes go to the file; null keeps each tensor where
+     *                  it was read from
      */
-    ExternalDataWriter(Path temp, String location, long threshold) {
+    ExternalDataWriter(Path temp, String location, Long threshold) {
         this.temp = temp;
         this.location = location;
         this.threshold = threshold;
@@ -40,8 +40,13 @@ final class ExternalDataWriter implements TensorSink, AutoCloseable {
     @Override
     public boolean externalize(Tensor t, boolean initializer) {
         if (t.dataType() == null || t.dataType() == DataType.STRING || t.data() == null) return false;
-        if (t.data() instanceof MappedData) return true; // external data stays external
-        return initializer && t.byteSize() >= threshold;
+        return goesExternal(t, initializer, threshold);
+    }
+
+    /** The placement rule, shared with the writer's size estimate. */
+    static boolean goesExternal(Tensor t, boolean initializer, Long threshold) {
+        if (initializer && threshold != null) return t.byteSize() >= threshold;
+        return t.data() instanceof MappedData; // without a threshold, external data stays external
     }
 
     @Override

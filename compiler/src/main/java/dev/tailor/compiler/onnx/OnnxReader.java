@@ -78,12 +78,23 @@ public final class OnnxReader {
 
     private static String describeParseFailure(ByteBuffer bytes, InvalidProtocolBufferException e) {
         String msg = e.getMessage() == null ? "" : e.getMessage();
+        if (looksLikeText(bytes))
+            return "not an ONNX binary model: the file holds text"
+                    + (bytes.get(0) == '<' ? " (ONNX text syntax uses the .onnxtxt extension)" : "");
         if (msg.contains("ended unexpectedly") || msg.contains("truncated"))
-            return "the file is truncated (it ends in the middle of a field); it was not completely written or copied";
-        byte first = bytes.get(0);
-        if (first == '<' || first == '#' || first == '{')
-            return "not an ONNX binary model: it starts like text; ONNX text files use the .onnxtxt extension";
+            return "the file ends in the middle of a field: it is truncated (not completely written or copied), "
+                    + "or not an ONNX model";
         return "not an ONNX model: the bytes are not a valid ONNX protobuf (" + msg + ")";
+    }
+
+    /** Binary protobuf starts with a field tag and soon holds non-printable bytes; text files do not. */
+    private static boolean looksLikeText(ByteBuffer bytes) {
+        int n = Math.min(bytes.limit(), 256);
+        for (int i = 0; i < n; i++) {
+            int b = bytes.get(i) & 0xff;
+            if (b < 0x20 && b != '\n' && b != '\r' && b != '\t') return false;
+        }
+        return true;
     }
 
     private static ByteBuffer map(Path path) {

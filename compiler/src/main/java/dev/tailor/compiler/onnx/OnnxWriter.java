@@ -64,6 +64,11 @@ public final class OnnxWriter {
     }
 
     public static Result write(Model model, Path out, Options options) {
+        return write(model, out, options, PROTO_LIMIT);
+    }
+
+    /** {@link #write(Model, Path, Options)} with the size at which external data becomes mandatory. */
+    static Result write(Model model, Path out, Options options, long protoLimit) {
         Path target = out.toAbsolutePath().normalize();
         Path dir = target.getParent();
         String dataName = options.dataFileName() != null ? options.dataFileName() : target.getFileName() + ".data";
@@ -72,10 +77,10 @@ public final class OnnxWriter {
                     + "' must be a plain file name; it is written next to the model");
         Path dataTarget = dir.resolve(dataName);
 
-        long threshold = options.externalDataThreshold() == null ? Long.MAX_VALUE : options.externalDataThreshold();
+        Long threshold = options.externalDataThreshold();
         boolean forced = false;
-        if (embeddedBytes(model, threshold) > PROTO_LIMIT) {
-            threshold = Math.min(threshold, AUTO_THRESHOLD);
+        if (embeddedBytes(model, threshold) > protoLimit) {
+            threshold = threshold == null ? AUTO_THRESHOLD : Math.min(threshold, AUTO_THRESHOLD);
             forced = true;
         }
 
@@ -115,7 +120,9 @@ public final class OnnxWriter {
 
     /** The model as one protobuf message with every tensor embedded (for in-memory use and comparisons). */
     public static ModelProto toProto(Model model) {
-        long bytes = embeddedBytes(model, Long.MAX_VALUE);
+        long[] total = {0};
+        forEachTensor(model, (t, initializer) -> total[0] += t.byteSize());
+        long bytes = total[0];
         if (bytes > PROTO_LIMIT)
             throw new IllegalStateException("the model holds " + bytes + " bytes of tensors, more than one protobuf "
                     + "can hold; write it to a file with external data instead");
@@ -136,12 +143,10 @@ public final class OnnxWriter {
     }
 
     /** Bytes of tensors that would stay in the protobuf at this threshold. */
-    static long embeddedBytes(Model model, long threshold) {
+    static long embeddedBytes(Model model, Long threshold) {
         long[] total = {0};
         forEachTensor(model, (t, initializer) -> {
-            boolean external = t.data() instanceof dev.tailor.compiler.ir.MappedData
-                    || (initializer && t.byteSize() >= threshold);
-            if (!external) total[0] += t.byteSize();
+            if (!ExternalDataWriter.goesExternal(t, initializer, threshold)) total[0] += t.byteSize();
         });
         return total[0];
     }
