@@ -88,8 +88,8 @@ public final class OnnxWriter {
         Path tempData = null;
         try {
             Files.createDirectories(dir);
-            tempModel = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            tempData = Files.createTempFile(dir, "." + dataName, ".tmp");
+            tempModel = createTemp(dir, target.getFileName().toString());
+            tempData = createTemp(dir, dataName);
             ModelProto proto;
             ExternalDataWriter sink = new ExternalDataWriter(tempData, dataName, threshold);
             try (sink) {
@@ -132,6 +132,22 @@ public final class OnnxWriter {
     /** The model serialized as ONNX bytes, every tensor embedded. */
     public static byte[] toBytes(Model model) {
         return toProto(model).toByteArray();
+    }
+
+    /**
+     * A fresh hidden file next to the target. Unlike Files.createTempFile (mode 0600), it gets the permissions
+     * the user's umask gives any new file, which the renamed output keeps.
+     */
+    private static Path createTemp(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve("." + name + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current()
+                    .nextLong() & Long.MAX_VALUE) + ".tmp");
+            try {
+                return Files.createFile(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) throw e;
+            }
+        }
     }
 
     private static void move(Path from, Path to) throws IOException {

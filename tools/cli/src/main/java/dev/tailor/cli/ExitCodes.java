@@ -1,0 +1,56 @@
+package dev.tailor.cli;
+
+import dev.tailor.compiler.onnx.ModelFormatException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+
+/**
+ * The one place where failures become exit codes and messages. Users see one line saying what is wrong, never a
+ * stack trace (set {@code TAILOR_DEBUG=1} to get one).
+ */
+final class ExitCodes {
+    static final int OK = 0;
+    /** A bug in Tailor. */
+    static final int INTERNAL = 1;
+    /** Wrong command-line usage (picocli's own code). */
+    static final int USAGE = 2;
+    /** The input model is malformed, unsafe or unsupported. */
+    static final int BAD_MODEL = 3;
+    /** A file could not be read or written. */
+    static final int IO = 4;
+
+    private ExitCodes() {}
+
+    static int of(Throwable t) {
+        if (t instanceof CommandLine.ParameterException) return USAGE;
+        if (t instanceof ModelFormatException) return BAD_MODEL;
+        if (t instanceof UncheckedIOException || t instanceof java.io.IOException) return IO;
+        if (t instanceof UserError) return ((UserError) t).exitCode();
+        return INTERNAL;
+    }
+
+    static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        int code = of(e);
+        String message = switch (code) {
+            case INTERNAL -> "internal error: " + e + " (please report it; TAILOR_DEBUG=1 shows the stack trace)";
+            default -> e.getMessage();
+        };
+        cl.getErr().println("tailor: error: " + message);
+        if ("1".equals(System.getenv("TAILOR_DEBUG"))) e.printStackTrace(cl.getErr());
+        return code;
+    }
+
+    /** A failure with a message meant for the user as it is. */
+    static final class UserError extends RuntimeException {
+        private final int exitCode;
+
+        UserError(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+    }
+}
