@@ -2,6 +2,7 @@ package dev.tailor.compiler.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.onnx.proto.OnnxProto.ModelProto;
@@ -51,8 +52,7 @@ public final class OnnxReader {
     public static Tensor readTensor(Path path) {
         ByteBuffer mapped = map(path);
         try {
-            CodedInputStream in = CodedInputStream.newInstance(mapped);
-            in.enableAliasing(true);
+            CodedInputStream in = aliasingInput(mapped);
             TensorProto proto = TensorProto.parseFrom(in);
             return new ProtoImporter(path, path.toAbsolutePath().getParent()).importTensor(proto, "tensor");
         } catch (InvalidProtocolBufferException e) {
@@ -65,8 +65,7 @@ public final class OnnxReader {
     private static ModelProto parseModel(ByteBuffer bytes, Path path) {
         if (!bytes.hasRemaining()) throw new ModelFormatException(path, null, "the file is empty, not an ONNX model");
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.enableAliasing(true);
+            CodedInputStream in = aliasingInput(bytes);
             in.setRecursionLimit(RECURSION_LIMIT);
             return ModelProto.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
@@ -74,6 +73,16 @@ public final class OnnxReader {
         } catch (IOException e) {
             throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A decoder whose bytes fields are windows onto {@code bytes}. Protobuf aliases only buffers it knows to be
+     * immutable; a plain {@code CodedInputStream.newInstance(ByteBuffer)} would copy every tensor onto the heap.
+     */
+    private static CodedInputStream aliasingInput(ByteBuffer bytes) {
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+        in.enableAliasing(true);
+        return in;
     }
 
     private static String describeParseFailure(ByteBuffer bytes, InvalidProtocolBufferException e) {
