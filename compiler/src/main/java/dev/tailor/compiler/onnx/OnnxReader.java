@@ -3,6 +3,7 @@ package dev.tailor.compiler.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.tailor.compiler.ir.DataType;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.onnx.proto.OnnxProto.ModelProto;
@@ -24,6 +25,9 @@ import java.nio.file.StandardOpenOption;
 public final class OnnxReader {
     /** Nesting depth allowed in the protobuf; deep enough for any real model, low enough to stop crafted input. */
     private static final int RECURSION_LIMIT = 512;
+
+    private static final String NOT_A_TENSOR_HINT =
+            " (is it a SequenceProto, MapProto or OptionalProto from onnx-data.proto?)";
 
     private OnnxReader() {}
 
@@ -54,7 +58,20 @@ public final class OnnxReader {
         try {
             CodedInputStream in = aliasingInput(mapped);
             TensorProto proto = TensorProto.parseFrom(in);
-            return new ProtoImporter(path, path.toAbsolutePath().getParent()).importTensor(proto, "tensor");
+            Tensor t;
+            try {
+                t = new ProtoImporter(path, path.toAbsolutePath().getParent()).importTensor(proto, "tensor");
+            } catch (ModelFormatException e) {
+                throw new ModelFormatException(path, e.element(), e.problem() + NOT_A_TENSOR_HINT);
+            }
+            // Sequences and optionals (onnx-data.proto) overlap TensorProto on the wire; they parse to a
+            // tensor without element data.
+            boolean hasData = t.dataType() == DataType.STRING ? !t.strings().isEmpty() || t.elementCount() == 0
+                    : t.data() != null;
+            if (t.dataType() == null || t.dataType() == DataType.UNDEFINED || !hasData)
+                throw new ModelFormatException(path, null, "not a serialized tensor: it has no element type or data"
+                        + NOT_A_TENSOR_HINT);
+            return t;
         } catch (InvalidProtocolBufferException e) {
             throw new ModelFormatException(path, null, "not a serialized ONNX tensor: " + e.getMessage());
         } catch (IOException e) {

@@ -199,4 +199,13 @@ class BadInputTest {
             assertEquals(before.length, f.length());
         }
     }
+
+    @Test
+    void aSequenceIsNotReadAsATensor() {
+        Path seq = Path.of("/usr/share/libonnx-testdata/data/node/test_identity_sequence/test_data_set_0/input_0.pb");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxReader.readTensor(seq));
+        says(e, "SequenceProto");
+        Path opt = Path.of("/usr/share/libonnx-testdata/data/node/test_identity_opt/test_data_set_0/input_0.pb");
+        says(assertThrows(ModelFormatException.class, () -> OnnxReader.readTensor(opt)), "OptionalProto");
+    }
 }
