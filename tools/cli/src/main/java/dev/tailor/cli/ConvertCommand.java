@@ -42,7 +42,7 @@ final class ConvertCommand implements Callable<Integer> {
         ModelSource source = new ModelSource(in);
         Path inPath = source.path();
         if (Files.isDirectory(out))
-            throw new ExitCodes.UserError(ExitCodes.USAGE, "OUT '" + out + "' is a folder; give a file name");
+            throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, "OUT '" + out + "' is a folder; give a file name");
         Model model = source.read();
         OnnxWriter.Result r = OnnxWriter.write(model, out, new OnnxWriter.Options(threshold, dataFile));
         PrintWriter o = spec.commandLine().getOut();

@@ -10,21 +10,19 @@ import picocli.CommandLine;
  */
 final class ExitCodes {
     static final int OK = 0;
+    /** A validation ran and the model failed it. */
+    static final int VALIDATION_FAILED = 1;
+    /** Bad input: wrong usage, a malformed or unsafe model, a file that cannot be read or written. */
+    static final int BAD_INPUT = 2;
     /** A bug in Tailor. */
-    static final int INTERNAL = 1;
-    /** Wrong command-line usage (picocli's own code). */
-    static final int USAGE = 2;
-    /** The input model is malformed, unsafe or unsupported. */
-    static final int BAD_MODEL = 3;
-    /** A file could not be read or written. */
-    static final int IO = 4;
+    static final int INTERNAL = 3;
 
     private ExitCodes() {}
 
     static int of(Throwable t) {
-        if (t instanceof CommandLine.ParameterException) return USAGE;
-        if (t instanceof ModelFormatException) return BAD_MODEL;
-        if (t instanceof UncheckedIOException || t instanceof java.io.IOException) return IO;
+        if (t instanceof CommandLine.ParameterException) return BAD_INPUT;
+        if (t instanceof ModelFormatException) return BAD_INPUT;
+        if (t instanceof UncheckedIOException || t instanceof java.io.IOException) return BAD_INPUT;
         if (t instanceof UserError) return ((UserError) t).exitCode();
         return INTERNAL;
     }

@@ -15,7 +15,7 @@ record ModelSource(String spec) {
         if (!spec.startsWith("@")) return Path.of(spec);
         ModelZoo m = ModelZoo.byName(spec.substring(1));
         if (m == null)
-            throw new ExitCodes.UserError(ExitCodes.USAGE, "no bundled model '" + spec + "'; bundled models: @"
+            throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, "no bundled model '" + spec + "'; bundled models: @"
                     + String.join(", @", ModelZoo.names()));
         return m.model();
     }

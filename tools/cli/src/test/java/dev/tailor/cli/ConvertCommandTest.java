@@ -68,7 +68,7 @@ class ConvertCommandTest {
         Files.write(in, new byte[] {0x08, 0x08, 0x38, 0x01});
         Path out = dir.resolve("out.onnx");
         Run r = tailor("convert", in.toString(), out.toString());
-        assertEquals(ExitCodes.BAD_MODEL, r.code());
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertEquals("tailor: error: " + in + ": model: field 'graph' (number 7) of ModelProto has the wrong wire type"
                 + " for a message; the file is corrupt or not ONNX", r.err().strip());
         assertFalse(Files.exists(out));
@@ -79,20 +79,20 @@ class ConvertCommandTest {
 
     @Test
     void usageErrors() {
-        assertEquals(ExitCodes.USAGE, tailor("convert").code());
+        assertEquals(ExitCodes.BAD_INPUT, tailor("convert").code());
         Run r = tailor("convert", "x.onnx", "y.onnx", "--external-data-threshold", "lots");
-        assertEquals(ExitCodes.USAGE, r.code());
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertTrue(r.err().contains("'lots' is not a size in bytes"), r.err());
         Run z = tailor("convert", "@nope", "y.onnx");
-        assertEquals(ExitCodes.USAGE, z.code());
+        assertEquals(ExitCodes.BAD_INPUT, z.code());
         assertTrue(z.err().contains("bundled models: @minilm"), z.err());
-        assertEquals(ExitCodes.USAGE, tailor("frobnicate").code());
+        assertEquals(ExitCodes.BAD_INPUT, tailor("frobnicate").code());
     }
 
     @Test
     void missingInput() {
         Run r = tailor("convert", dir.resolve("none.onnx").toString(), dir.resolve("o.onnx").toString());
-        assertEquals(ExitCodes.BAD_MODEL, r.code());
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertTrue(r.err().endsWith("none.onnx: no such file\n") || r.err().strip().endsWith("no such file"), r.err());
     }
 
