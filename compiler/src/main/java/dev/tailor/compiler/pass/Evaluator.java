@@ -1,0 +1,29 @@
+package dev.tailor.compiler.pass;
+
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs models for passes that need numbers (calibration, scoring, constant folding). Passes never see the
+ * runtime behind it; {@code runtime/} supplies one backed by ONNX Runtime. A model is prepared once and run many
+ * times with different inputs.
+ */
+public interface Evaluator {
+
+    /**
+     * Prepares {@code model} to compute {@code outputs} (names of any values in its main graph; empty means the
+     * graph's outputs). The model may be changed by the caller afterwards without affecting the prepared form.
+     */
+    Prepared prepare(Model model, List<String> outputs);
+
+    /** A model ready to run. */
+    interface Prepared extends AutoCloseable {
+        /** Runs once; inputs by graph-input name, outputs by value name. */
+        Map<String, Tensor> run(Map<String, Tensor> inputs);
+
+        @Override
+        void close();
+    }
+}
