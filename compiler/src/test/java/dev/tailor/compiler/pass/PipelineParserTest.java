@@ -111,12 +111,12 @@ class PipelineParserTest {
                   targt = cuda
                   ^""", error("# settings\ntargt = cuda\nprune"));
         assertEquals("""
-                pipeline:1:16: option 'ratio' is given twice
+                pipeline:1:18: option 'ratio' is given twice
                   prune(ratio=0.1, ratio=0.2)
                                    ^""", error("prune(ratio=0.1, ratio=0.2)"));
         assertEquals("""
-                pipeline:1:10: unknown option 'ratio' for drop_one_relu (it has no options)
+                pipeline:1:15: unknown option 'ratio' for drop_one_relu (it has no options)
                   drop_one_relu(ratio=1)
-                           ^""".replace("           ^", "           ^"), error("drop_one_relu(ratio=1)"));
+                                ^""", error("drop_one_relu(ratio=1)"));
     }
 }
