@@ -1,0 +1,105 @@
+package dev.tailor.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.ir.Value;
+import dev.tailor.compiler.onnx.OnnxWriter;
+import dev.tailor.compiler.pass.Evaluator;
+import dev.tailor.onnx.proto.OnnxProto.GraphProto;
+import dev.tailor.onnx.proto.OnnxProto.ModelProto;
+import dev.tailor.onnx.proto.OnnxProto.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@link Evaluator} passes use, backed by ONNX Runtime on the CPU. A model is serialized once, in memory,
+ * into a session; intermediate values asked for become extra graph outputs of that session only.
+ */
+public final class OrtEvaluator implements Evaluator {
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtSession.SessionOptions.OptLevel optLevel;
+
+    public OrtEvaluator() {
+        this(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    public OrtEvaluator(OrtSession.SessionOptions.OptLevel optLevel) {
+        this.optLevel = optLevel;
+    }
+
+    @Override
+    public Prepared prepare(Model model, List<String> outputs) {
+        ModelProto proto = OnnxWriter.toProto(model);
+        List<String> wanted = new ArrayList<>(outputs);
+        if (wanted.isEmpty()) for (Value v : model.graph().outputs()) wanted.add(v.name());
+        Set<String> existing = new HashSet<>();
+        for (ValueInfoProto o : proto.getGraph().getOutputList()) existing.add(o.getName());
+        GraphProto.Builder g = proto.getGraph().toBuilder();
+        for (String name : new LinkedHashSet<>(wanted))
+            if (!existing.contains(name)) g.addOutput(ValueInfoProto.newBuilder().setName(name));
+        byte[] bytes = proto.toBuilder().setGraph(g).build().toByteArray();
+        try {
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setOptimizationLevel(optLevel);
+            return new OrtPrepared(env.createSession(bytes, options), options, wanted);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        }
+    }
+
+    private final class OrtPrepared implements Prepared {
+        private final OrtSession session;
+        private final OrtSession.SessionOptions options;
+        private final Set<String> outputs;
+
+        OrtPrepared(OrtSession session, OrtSession.SessionOptions options, List<String> outputs) {
+            this.session = session;
+            this.options = options;
+            this.outputs = new LinkedHashSet<>(outputs);
+        }
+
+        @Override
+        public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            try {
+                for (Map.Entry<String, Tensor> e : inputs.entrySet())
+                    feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue()));
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                try (OrtSession.Result r = session.run(feed, outputs)) {
+                    for (Map.Entry<String, OnnxValue> e : r) {
+                        if (!(e.getValue() instanceof OnnxTensor t))
+                            throw new UnsupportedOperationException("output '" + e.getKey() + "' is not a tensor");
+                        out.put(e.getKey(), OrtTensors.fromOrt(e.getKey(), t));
+                    }
+                }
+                return out;
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed to run the model: " + e.getMessage(), e);
+            } finally {
+                feed.values().forEach(OnnxTensor::close);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                options.close();
+            }
+        }
+    }
+}
