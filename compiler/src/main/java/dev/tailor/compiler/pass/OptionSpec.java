@@ -47,6 +47,11 @@ public final class OptionSpec {
         return defaultValue;
     }
 
+    /** The default as the pipeline language writes it. */
+    public String defaultText() {
+        return format(defaultValue);
+    }
+
     /** Allowed names of an enum option (or of a list of enums), lower case; empty otherwise. */
     public List<String> choices() {
         Class<?> c = kind == Kind.LIST ? element : field.getType();

@@ -1,6 +1,9 @@
 package dev.tailor.cli;
 
+import dev.tailor.compiler.analysis.VerificationException;
 import dev.tailor.compiler.onnx.ModelFormatException;
+import dev.tailor.compiler.pass.PassException;
+import dev.tailor.compiler.pass.PipelineException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 
@@ -22,6 +25,10 @@ final class ExitCodes {
     static int of(Throwable t) {
         if (t instanceof CommandLine.ParameterException) return BAD_INPUT;
         if (t instanceof ModelFormatException) return BAD_INPUT;
+        if (t instanceof PipelineException) return BAD_INPUT;
+        if (t instanceof VerificationException) return INTERNAL;
+        if (t instanceof PassException p) return p.getCause() == null && !p.getMessage().contains("left the model broken")
+                ? BAD_INPUT : INTERNAL;
         if (t instanceof UncheckedIOException || t instanceof java.io.IOException) return BAD_INPUT;
         if (t instanceof UserError) return ((UserError) t).exitCode();
         return INTERNAL;

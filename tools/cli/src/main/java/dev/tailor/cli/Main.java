@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A compiler for ONNX transformer models.",
-        subcommands = {ConvertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CompileCommand.class, ConvertCommand.class, PassesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
