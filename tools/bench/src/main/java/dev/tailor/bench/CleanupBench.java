@@ -51,12 +51,13 @@ public final class CleanupBench {
 
         System.out.println("| nodes | after | pipeline | per node | identity | fold | cse | dce | verify |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
+        final int n = reps;
         for (long size : sizes) {
-            double[] total = new double[reps];
+            double[] total = new double[n];
             Map<String, double[]> perPass = new LinkedHashMap<>();
             int before = 0, after = 0;
             double verify = 0;
-            for (int r = 0; r < reps; r++) {
+            for (int r = 0; r < n; r++) {
                 Model m = generate(size);
                 before = m.graph().nodeCount();
                 System.gc();
@@ -64,7 +65,7 @@ public final class CleanupBench {
                 List<PassReport> reports = new PassManager(false).run(m, pipeline, ctx);
                 total[r] = (System.nanoTime() - t0) / 1e6;
                 for (PassReport p : reports)
-                    perPass.computeIfAbsent(p.pass(), k -> new double[reps])[r] += p.millis();
+                    perPass.computeIfAbsent(p.pass(), k -> new double[n])[r] += p.millis();
                 after = m.graph().nodeCount();
                 long v0 = System.nanoTime();
                 if (!Verifier.verify(m).isEmpty()) throw new IllegalStateException("cleanup broke the graph");
