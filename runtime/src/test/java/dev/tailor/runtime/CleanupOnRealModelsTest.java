@@ -13,6 +13,7 @@ import dev.tailor.compiler.pass.PassRegistry;
 import dev.tailor.compiler.pass.PassReport;
 import dev.tailor.compiler.pass.PipelineParser;
 import dev.tailor.runtime.text.WordPieceTokenizer;
+import dev.tailor.testdata.ExportedModels;
 import dev.tailor.testdata.ModelZoo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,34 @@ class CleanupOnRealModelsTest {
         System.out.println("  max abs error " + c.maxAbsError());
         assertTrue(c.passed(), c.toString());
         assertTrue(after < before, "cleanup removes nodes from the exported graph");
+    }
+
+    @Test
+    void torchExportsCleanUpWithOutputsUnchanged() {
+        OrtEvaluator ort = new OrtEvaluator();
+        StringBuilder table = new StringBuilder("| model | nodes | after cleanup | max abs error |\n|---|---|---|---|\n");
+        for (String name : ExportedModels.NAMES) {
+            Path file = ExportedModels.file(name);
+            Model original = OnnxReader.read(file);
+            Model model = OnnxReader.read(file);
+            PassManager.fromSystemProperties().run(model, new PipelineParser(PassRegistry.load()).parse(CLEANUP),
+                    PassContext.builder().evaluator(ort).build());
+            Map<String, Tensor> inputs = SyntheticInputs.forModel(original, 2, 8, 7);
+            double worst = 0;
+            try (Evaluator.Prepared a = ort.prepare(original, List.of()); Evaluator.Prepared b = ort.prepare(model, List.of())) {
+                Map<String, Tensor> expected = a.run(inputs);
+                Map<String, Tensor> actual = b.run(inputs);
+                for (var e : expected.entrySet()) {
+                    Comparison.Result c = Comparison.allClose(actual.get(e.getKey()), e.getValue(), 0, 1e-5);
+                    assertTrue(c.passed(), name + " output " + e.getKey() + ": " + c);
+                    worst = Math.max(worst, c.maxAbsError());
+                }
+            }
+            table.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %.1e |%n", name,
+                    original.graph().nodeCount(), model.graph().nodeCount(), worst));
+            assertTrue(model.graph().nodeCount() <= original.graph().nodeCount(), name);
+        }
+        System.out.print(table);
     }
 
     private static Tensor run(Evaluator ort, Model m, Map<String, Tensor> inputs) {

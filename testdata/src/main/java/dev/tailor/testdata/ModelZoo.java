@@ -60,7 +60,7 @@ public enum ModelZoo {
         return java.util.Arrays.stream(values()).map(ModelZoo::shortName).toList();
     }
 
-    private static Path extract(String resource) {
+    static Path extract(String resource) {
         URL url = ModelZoo.class.getClassLoader().getResource(resource);
         if (url == null)
             throw new IllegalStateException("bundled model file '" + resource + "' is not on the classpath; "

@@ -1,0 +1,55 @@
+package dev.tailor.runtime;
+
+import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.Dim;
+import dev.tailor.compiler.ir.HeapData;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.ir.Type;
+import dev.tailor.compiler.ir.Value;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Seeded inputs for a model's graph inputs, for tests that compare two models on the same data: symbolic
+ * dimensions become {@code batch} (the first) or {@code seq}; ids are small non-negative integers, masks ones,
+ * floats standard normal.
+ */
+final class SyntheticInputs {
+    private SyntheticInputs() {}
+
+    static Map<String, Tensor> forModel(Model m, int batch, int seq, long seed) {
+        Random r = new Random(seed);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Value v : m.graph().inputs()) {
+            if (v.initializer() != null) continue;
+            Type.Tensor t = (Type.Tensor) v.type();
+            long[] dims = new long[t.shape().rank()];
+            for (int i = 0; i < dims.length; i++) {
+                Dim d = t.shape().dim(i);
+                dims[i] = d.isKnown() ? d.value() : i == 0 ? batch : seq;
+            }
+            int n = Math.toIntExact(Tensor.elementCount(dims));
+            boolean mask = v.name().contains("mask");
+            if (t.elementType() == DataType.INT64) {
+                long[] ids = new long[n];
+                for (int i = 0; i < n; i++) ids[i] = mask ? 1 : 1 + r.nextInt(100);
+                out.put(v.name(), Tensor.ofLongs(v.name(), dims, ids));
+            } else if (t.elementType() == DataType.FLOAT) {
+                float[] f = new float[n];
+                for (int i = 0; i < n; i++) f[i] = mask ? 1 : (float) r.nextGaussian();
+                out.put(v.name(), Tensor.ofFloats(v.name(), dims, f));
+            } else if (t.elementType() == DataType.BOOL) {
+                ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n; i++) b.put((byte) 1);
+                out.put(v.name(), Tensor.of(v.name(), DataType.BOOL, dims, new HeapData(b.flip())));
+            } else {
+                throw new IllegalArgumentException("no synthetic data for input " + v.name() + " of " + t.elementType());
+            }
+        }
+        return out;
+    }
+}
