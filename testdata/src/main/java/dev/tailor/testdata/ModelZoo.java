@@ -70,7 +70,7 @@ public enum ModelZoo {
             Path target = cacheFolder().resolve(resource);
             if (Files.isRegularFile(target) && Files.size(target) == size) return target;
             Files.createDirectories(target.getParent());
-            Path temp = Files.createTempFile(target.getParent(), "." + resource, ".tmp");
+            Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
             try (InputStream in = url.openStream()) {
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
