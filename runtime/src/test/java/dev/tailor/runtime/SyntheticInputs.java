@@ -15,11 +15,23 @@ import java.util.Random;
 
 /**
  * Seeded inputs for a model's graph inputs, for tests that compare two models on the same data: symbolic
- * dimensions become {@code batch} (the first) or {@code seq}; ids are small non-negative integers, masks ones,
+ * dimensions become {@code batch} (the first) or {@code seq}; ids are small non-negative integers within the
+ * embedding tables they index, masks ones,
  * floats standard normal.
  */
 final class SyntheticInputs {
     private SyntheticInputs() {}
+
+    /** Ids stay below the row count of every embedding table (Gather data) they index; else below 100. */
+    private static int idBound(Value v) {
+        long bound = 100;
+        for (dev.tailor.compiler.ir.Use u : v.uses()) {
+            dev.tailor.compiler.ir.Node n = u.node();
+            if (n.opType().equals("Gather") && u.index() == 1 && n.input(0).initializer() != null)
+                bound = Math.min(bound, n.input(0).initializer().dims()[0]);
+        }
+        return (int) bound;
+    }
 
     static Map<String, Tensor> forModel(Model m, int batch, int seq, long seed) {
         Random r = new Random(seed);
@@ -36,7 +48,8 @@ final class SyntheticInputs {
             boolean mask = v.name().contains("mask");
             if (t.elementType() == DataType.INT64) {
                 long[] ids = new long[n];
-                for (int i = 0; i < n; i++) ids[i] = mask ? 1 : 1 + r.nextInt(100);
+                int bound = idBound(v);
+                for (int i = 0; i < n; i++) ids[i] = mask ? 1 : r.nextInt(bound);
                 out.put(v.name(), Tensor.ofLongs(v.name(), dims, ids));
             } else if (t.elementType() == DataType.FLOAT) {
                 float[] f = new float[n];
