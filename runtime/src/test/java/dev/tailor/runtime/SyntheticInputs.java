@@ -22,6 +22,18 @@ import java.util.Random;
 final class SyntheticInputs {
     private SyntheticInputs() {}
 
+    /**
+     * A consistent size for a symbolic dimension: batch dims get {@code batch}, a KV cache's past length 4, a
+     * total length (past + new) {@code seq + 4}, other dims {@code seq}.
+     */
+    private static long size(String param, int axis, int batch, int seq) {
+        String p = param == null ? "" : param.toLowerCase();
+        if (p.contains("batch") || (p.isEmpty() && axis == 0)) return batch;
+        if (p.contains("past")) return 4;
+        if (p.contains("total")) return seq + 4;
+        return seq;
+    }
+
     /** Ids stay below the row count of every embedding table (Gather data) they index; else below 100. */
     private static int idBound(Value v) {
         long bound = 100;
@@ -42,7 +54,7 @@ final class SyntheticInputs {
             long[] dims = new long[t.shape().rank()];
             for (int i = 0; i < dims.length; i++) {
                 Dim d = t.shape().dim(i);
-                dims[i] = d.isKnown() ? d.value() : i == 0 ? batch : seq;
+                dims[i] = d.isKnown() ? d.value() : size(d.param(), i, batch, seq);
             }
             int n = Math.toIntExact(Tensor.elementCount(dims));
             boolean mask = v.name().contains("mask");
