@@ -40,6 +40,16 @@ public final class OrtEvaluator implements Evaluator {
 
     @Override
     public Prepared prepare(Model model, List<String> outputs) {
+        return prepare(model, outputs, optLevel);
+    }
+
+    /** A single run gains nothing from ONNX Runtime's graph optimizations, which cost more than the run. */
+    @Override
+    public Prepared prepareForSingleRun(Model model, List<String> outputs) {
+        return prepare(model, outputs, OrtSession.SessionOptions.OptLevel.NO_OPT);
+    }
+
+    private Prepared prepare(Model model, List<String> outputs, OrtSession.SessionOptions.OptLevel level) {
         ModelProto proto = OnnxWriter.toProto(model);
         List<String> wanted = new ArrayList<>(outputs);
         if (wanted.isEmpty()) for (Value v : model.graph().outputs()) wanted.add(v.name());
@@ -51,7 +61,7 @@ public final class OrtEvaluator implements Evaluator {
         byte[] bytes = proto.toBuilder().setGraph(g).build().toByteArray();
         try {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setOptimizationLevel(optLevel);
+            options.setOptimizationLevel(level);
             return new OrtPrepared(env.createSession(bytes, options), options, wanted);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load the model: " + e.getMessage(), e);

@@ -18,6 +18,14 @@ public interface Evaluator {
      */
     Prepared prepare(Model model, List<String> outputs);
 
+    /**
+     * Prepares a model that will run once (constant folding, say): implementations may skip optimizations whose
+     * cost only pays off over many runs.
+     */
+    default Prepared prepareForSingleRun(Model model, List<String> outputs) {
+        return prepare(model, outputs);
+    }
+
     /** A model ready to run. */
     interface Prepared extends AutoCloseable {
         /** Runs once; inputs by graph-input name, outputs by value name. */

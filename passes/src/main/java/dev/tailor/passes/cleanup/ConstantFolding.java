@@ -54,7 +54,7 @@ public final class ConstantFolding implements Pass {
         members.addAll(foldable);
         List<Value> frontier = frontier(g, foldable, members);
         Map<String, Tensor> values;
-        try (Evaluator.Prepared p = evaluator.prepare(subModel(model, foldable, frontier),
+        try (Evaluator.Prepared p = evaluator.prepareForSingleRun(subModel(model, foldable, frontier),
                 frontier.stream().map(Value::name).toList())) {
             values = p.run(Map.of());
         }
