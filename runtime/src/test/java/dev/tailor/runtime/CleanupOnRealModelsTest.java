@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** The cleanup pipeline on real exported models: fewer nodes, the same outputs on ONNX Runtime. */
 class CleanupOnRealModelsTest {
-    static final String CLEANUP = "fixpoint { identity | fold | cse | dce }";
+    static final String CLEANUP = "fixpoint { identity | shapes | fold | cse | dce }";
 
     /** Sentences from the evaluation split (the last 1,000 lines) of the shared text. */
     static List<String> evaluationSentences(int n) throws IOException {

@@ -134,7 +134,7 @@ public final class Graph {
 
     /** Removes an initializer that nothing uses any more. */
     public void removeInitializer(Value v) {
-        if (!v.uses().isEmpty() || outputs.contains(v))
+        if (v.hasUses() || outputs.contains(v))
             throw new IllegalStateException("initializer " + v + " is still used by " + v.uses());
         initializers.remove(v);
         v.setInitializer(null);
@@ -158,9 +158,11 @@ public final class Graph {
     public void addValueInfo(Value v) {
         if (v.graph() == null) adopt(v);
         valueInfo.add(v);
+        v.setInValueInfo(true);
     }
 
     public void clearValueInfo() {
+        for (Value v : valueInfo) v.setInValueInfo(false);
         valueInfo.clear();
     }
 
@@ -245,7 +247,7 @@ public final class Graph {
         checkMember(node);
         for (Value out : node.outputs()) {
             if (out == null) continue;
-            if (!out.uses().isEmpty() || outputs.contains(out))
+            if (out.hasUses() || outputs.contains(out))
                 throw new IllegalStateException("cannot remove " + node + ": its output " + out + " is still used");
         }
         node.dropInputs();
@@ -256,7 +258,12 @@ public final class Graph {
         node.prev = node.next = null;
         node.graph = null;
         nodeCount--;
-        valueInfo.removeIf(v -> v.producer() == node);
+        for (Value out : node.outputs()) {
+            if (out != null && out.inValueInfo()) {
+                valueInfo.removeIf(v -> v == out);
+                out.setInValueInfo(false);
+            }
+        }
     }
 
     private void link(Node node, Node before, Node after) {

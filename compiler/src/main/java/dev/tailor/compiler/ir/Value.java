@@ -1,7 +1,6 @@
 package dev.tailor.compiler.ir;
 
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,7 +20,9 @@ public final class Value {
     private Graph graph;
     private Tensor initializer;
     private SparseTensor sparseInitializer;
-    private final List<Use> uses = new ArrayList<>();
+    /** Insertion-ordered, so uses() lists them in the order they were made, and O(1) to add or remove. */
+    private final LinkedHashSet<Use> uses = new LinkedHashSet<>();
+    private boolean inValueInfo;
 
     public Value(String name) {
         this(name, null);
@@ -107,9 +108,23 @@ public final class Value {
         return initializer != null || sparseInitializer != null;
     }
 
-    /** The uses by nodes, in the order they were made. */
+    /** A snapshot of the uses by nodes, in the order they were made. */
     public List<Use> uses() {
-        return Collections.unmodifiableList(uses);
+        return List.copyOf(uses);
+    }
+
+    /** True if any node uses this value (graph outputs are not counted; see {@link #isGraphOutput()}). */
+    public boolean hasUses() {
+        return !uses.isEmpty();
+    }
+
+    public int useCount() {
+        return uses.size();
+    }
+
+    /** True if input {@code index} of {@code node} is recorded as a use of this value. */
+    public boolean hasUse(Node node, int index) {
+        return uses.contains(new Use(node, index));
     }
 
     public boolean isGraphOutput() {
@@ -123,7 +138,7 @@ public final class Value {
     /** Makes every node input and graph output that uses this value use {@code other} instead. */
     public void replaceAllUsesWith(Value other) {
         if (other == this) return;
-        for (Use use : List.copyOf(uses)) use.node().setInput(use.index(), other);
+        for (Use use : uses()) use.node().setInput(use.index(), other);
         if (graph != null) graph.replaceOutput(this, other);
     }
 
@@ -132,14 +147,16 @@ public final class Value {
     }
 
     void removeUse(Node node, int index) {
-        for (int i = 0; i < uses.size(); i++) {
-            Use u = uses.get(i);
-            if (u.node() == node && u.index() == index) {
-                uses.remove(i);
-                return;
-            }
-        }
-        throw new IllegalStateException("value '" + name + "' has no use by input " + index + " of " + node);
+        if (!uses.remove(new Use(node, index)))
+            throw new IllegalStateException("value '" + name + "' has no use by input " + index + " of " + node);
+    }
+
+    boolean inValueInfo() {
+        return inValueInfo;
+    }
+
+    void setInValueInfo(boolean in) {
+        this.inValueInfo = in;
     }
 
     void setProducer(Node node, int index) {

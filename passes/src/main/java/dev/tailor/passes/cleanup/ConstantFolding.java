@@ -53,6 +53,10 @@ public final class ConstantFolding implements Pass {
         Set<Node> members = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         members.addAll(foldable);
         List<Value> frontier = frontier(g, foldable, members);
+        if (frontier.isEmpty()) {
+            int removed = removeDead(g, foldable);
+            return result.modified(removed > 0).metric("nodes_folded", removed);
+        }
         Map<String, Tensor> values;
         try (Evaluator.Prepared p = evaluator.prepareForSingleRun(subModel(model, foldable, frontier),
                 frontier.stream().map(Value::name).toList())) {

@@ -49,7 +49,7 @@ public final class DeadCodeElimination implements Pass {
             }
         }
         for (Value v : List.copyOf(g.initializers())) {
-            if (v.uses().isEmpty() && !v.isGraphOutput() && !v.isGraphInput()) {
+            if (!v.hasUses() && !v.isGraphOutput() && !v.isGraphInput()) {
                 g.removeInitializer(v);
                 initializers[0]++;
             }

@@ -63,7 +63,7 @@ public final class IdentityElimination implements Pass {
 
     /** Dropout without training mode (absent or a constant false) and with its mask unused. */
     private static boolean inferenceDropout(Node n) {
-        if (n.outputs().size() > 1 && n.output(1) != null && (!n.output(1).uses().isEmpty() || n.output(1).isGraphOutput()))
+        if (n.outputs().size() > 1 && n.output(1) != null && (n.output(1).hasUses() || n.output(1).isGraphOutput()))
             return false;
         Value training = n.input(2);
         if (training == null) return true;

@@ -28,14 +28,14 @@ final class Rewrites {
         }
         out.replaceAllUsesWith(replacement);
         for (Value o : node.outputs())
-            if (o != null && (!o.uses().isEmpty() || o.isGraphOutput())) return true; // other outputs still used
+            if (o != null && (o.hasUses() || o.isGraphOutput())) return true; // other outputs still used
         g.remove(node);
         return true;
     }
 
     /** True if no node and no graph output uses any output of {@code node}. */
     static boolean unused(Node node) {
-        for (Value o : node.outputs()) if (o != null && (!o.uses().isEmpty() || o.isGraphOutput())) return false;
+        for (Value o : node.outputs()) if (o != null && (o.hasUses() || o.isGraphOutput())) return false;
         return true;
     }
 }

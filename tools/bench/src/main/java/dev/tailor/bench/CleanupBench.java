@@ -41,7 +41,7 @@ public final class CleanupBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --sizes A,B,C, --reps N");
             }
         }
-        String text = "fixpoint { identity | fold | cse | dce }";
+        String text = "fixpoint { identity | shapes | fold | cse | dce }";
         Pipeline pipeline = new PipelineParser(PassRegistry.load()).parse(text);
         PassContext ctx = PassContext.builder().evaluator(new OrtEvaluator()).build();
         System.out.printf(Locale.ROOT, "# Cleanup benchmark: `%s` (%d cores, java %s), median of %d%n%n", text,
@@ -49,8 +49,8 @@ public final class CleanupBench {
         // Warm up the JIT on a small graph.
         for (int i = 0; i < 3; i++) new PassManager(false).run(generate(20_000), pipeline, ctx);
 
-        System.out.println("| nodes | after | pipeline | per node | identity | fold | cse | dce | verify |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| nodes | after | pipeline | per node | identity | shapes | fold | cse | dce | verify |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         final int n = reps;
         for (long size : sizes) {
             double[] total = new double[n];
@@ -72,8 +72,9 @@ public final class CleanupBench {
                 verify = (System.nanoTime() - v0) / 1e6;
             }
             double t = median(total);
-            System.out.printf(Locale.ROOT, "| %,d | %,d | %.0f ms | %.2f µs | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
-                    before, after, t, t * 1000 / before, median(perPass.get("identity")), median(perPass.get("fold")),
+            System.out.printf(Locale.ROOT, "| %,d | %,d | %.0f ms | %.2f µs | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
+                    before, after, t, t * 1000 / before, median(perPass.get("identity")),
+                    median(perPass.get("shapes")), median(perPass.get("fold")),
                     median(perPass.get("cse")), median(perPass.get("dce")), verify);
         }
     }
