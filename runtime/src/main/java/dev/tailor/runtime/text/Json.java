@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code null} as {@code Boolean}/{@code null}. Malformed input raises {@link IllegalArgumentException} with the
  * offset of the problem.
  */
-final class Json {
+public final class Json {
     private final String s;
     private int pos;
 
@@ -20,7 +20,7 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         p.skipSpace();
         Object v = p.value(0);

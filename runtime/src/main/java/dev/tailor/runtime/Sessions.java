@@ -1,0 +1,143 @@
+package dev.tailor.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.tailor.runtime.text.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Opens ONNX Runtime sessions on an execution provider. {@code cuda} fails with a message naming what is
+ * missing; {@code auto} tries CUDA and, on any failure, opens a CPU session with fresh options and records why
+ * in the notices. Note that ONNX Runtime's list of available providers only says what the library was built
+ * with, not whether a GPU works, so CUDA is judged by actually starting it.
+ */
+public final class Sessions {
+    /** ONNX Runtime 1.19 and later, GPU builds: CUDA 12.x and cuDNN 9.x. */
+    static final String CUDA_NEEDS = "an NVIDIA driver, CUDA 12.x and cuDNN 9.x";
+
+    private Sessions() {}
+
+    /** What to open: where, whether CPU fallback is allowed inside a CUDA session, whether to profile. */
+    public record Options(ExecutionProvider provider, boolean forbidCpuFallback, boolean profile,
+                          OrtSession.SessionOptions.OptLevel optLevel) {
+        public static Options of(ExecutionProvider provider) {
+            return new Options(provider, false, false, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        }
+
+        public Options profiled() {
+            return new Options(provider, forbidCpuFallback, true, optLevel);
+        }
+
+        public Options withoutCpuFallback() {
+            return new Options(provider, true, profile, optLevel);
+        }
+    }
+
+    /** An open session, the provider it runs on, and notices for the user (such as a CPU fallback). */
+    public record Opened(OrtSession session, ExecutionProvider provider, List<String> notices) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Ends profiling and counts the nodes each execution provider ran, from ONNX Runtime's profile. */
+        public Map<String, Integer> nodesByProvider() {
+            try {
+                Path file = Path.of(session.endProfiling());
+                try {
+                    return countNodes(Files.readString(file));
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            } catch (OrtException | IOException e) {
+                throw new IllegalStateException("cannot read ONNX Runtime's profile: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Opens {@code model} (ONNX bytes) as {@code options} say. */
+    public static Opened open(OrtEnvironment env, byte[] model, Options options) {
+        List<String> notices = new ArrayList<>();
+        ExecutionProvider ep = options.provider();
+        if (ep == ExecutionProvider.CUDA || ep == ExecutionProvider.AUTO) {
+            try {
+                return new Opened(create(env, model, options, true), ExecutionProvider.CUDA, notices);
+            } catch (ExecutionProviderException e) {
+                if (ep == ExecutionProvider.CUDA) throw e;
+                notices.add("CUDA is not available (" + e.getMessage() + "); running on the CPU");
+            }
+        }
+        return new Opened(create(env, model, options, false), ExecutionProvider.CPU, notices);
+    }
+
+    private static OrtSession create(OrtEnvironment env, byte[] model, Options o, boolean cuda) {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setOptimizationLevel(o.optLevel());
+            if (o.profile()) so.enableProfiling(Files.createTempFile("tailor-ort-profile", "").toString());
+            if (cuda) {
+                try {
+                    so.addCUDA(0);
+                } catch (OrtException | UnsatisfiedLinkError e) {
+                    throw new ExecutionProviderException("this build of Tailor uses ONNX Runtime's CPU package; build "
+                            + "with 'mvn -Pcuda package' (onnxruntime_gpu) and provide " + CUDA_NEEDS
+                            + " [ONNX Runtime: " + firstLine(e.getMessage()) + "]", e);
+                }
+                if (o.forbidCpuFallback()) so.addConfigEntry("session.disable_cpu_ep_fallback", "1");
+            }
+            try {
+                return env.createSession(model, so);
+            } catch (OrtException e) {
+                if (cuda)
+                    throw new ExecutionProviderException("the CUDA execution provider failed to start the model; check "
+                            + "the GPU driver (nvidia-smi) and that " + CUDA_NEEDS + " libraries are on the library path"
+                            + (o.forbidCpuFallback() ? ", or that every operator has a CUDA kernel (CPU fallback is off)" : "")
+                            + " [ONNX Runtime: " + firstLine(e.getMessage()) + "]", e);
+                throw new IllegalStateException("ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
+            }
+        } catch (OrtException | IOException e) {
+            throw new IllegalStateException("cannot configure ONNX Runtime: " + e.getMessage(), e);
+        } finally {
+            so.close();
+        }
+    }
+
+    /** Counts distinct nodes per execution provider in a profile's node events. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Integer> countNodes(String profileJson) {
+        Object parsed = Json.parse(profileJson);
+        List<Object> events = parsed instanceof List<?> l ? (List<Object>) l : List.of();
+        Map<String, Set<String>> nodes = new TreeMap<>();
+        for (Object o : events) {
+            if (!(o instanceof Map<?, ?> e) || !"Node".equals(e.get("cat"))) continue;
+            Object name = e.get("name");
+            Object args = e.get("args");
+            if (!(name instanceof String n) || !n.endsWith("_kernel_time") || !(args instanceof Map<?, ?> a)) continue;
+            Object provider = a.get("provider");
+            if (provider instanceof String p)
+                nodes.computeIfAbsent(p, k -> new HashSet<>()).add(n.substring(0, n.length() - "_kernel_time".length()));
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        nodes.forEach((p, s) -> counts.put(p, s.size()));
+        return counts;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "no message";
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}
