@@ -12,6 +12,7 @@ import dev.tailor.compiler.pass.PassManager;
 import dev.tailor.compiler.pass.PassRegistry;
 import dev.tailor.compiler.pass.PassReport;
 import dev.tailor.compiler.pass.PipelineParser;
+import dev.tailor.runtime.data.SyntheticData;
 import dev.tailor.runtime.text.WordPieceTokenizer;
 import dev.tailor.testdata.ExportedModels;
 import dev.tailor.testdata.ModelZoo;
@@ -68,7 +69,7 @@ class CleanupOnRealModelsTest {
             Model model = OnnxReader.read(file);
             PassManager.fromSystemProperties().run(model, new PipelineParser(PassRegistry.load()).parse(CLEANUP),
                     PassContext.builder().evaluator(ort).build());
-            Map<String, Tensor> inputs = SyntheticInputs.forModel(original, 2, 8, 7);
+            Map<String, Tensor> inputs = SyntheticData.batch(original, 2, 8, 7);
             double worst = 0;
             try (Evaluator.Prepared a = ort.prepare(original, List.of()); Evaluator.Prepared b = ort.prepare(model, List.of())) {
                 Map<String, Tensor> expected = a.run(inputs);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OrtEnvironment;
 import dev.tailor.compiler.onnx.OnnxReader;
 import dev.tailor.compiler.onnx.OnnxWriter;
+import dev.tailor.runtime.data.SyntheticData;
 import dev.tailor.testdata.ExportedModels;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class SessionsTest {
         var model = OnnxReader.read(ExportedModels.file("bert_tiny"));
         try (Sessions.Opened o = Sessions.open(env, OnnxWriter.toBytes(model),
                 Sessions.Options.of(ExecutionProvider.CPU).profiled())) {
-            var inputs = SyntheticInputs.forModel(model, 1, 5, 3);
+            var inputs = SyntheticData.batch(model, 1, 5, 3);
             var feed = new java.util.HashMap<String, ai.onnxruntime.OnnxTensor>();
             for (var e : inputs.entrySet()) feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue()));
             o.session().run(feed).close();

@@ -26,6 +26,8 @@ final class ExitCodes {
         if (t instanceof CommandLine.ParameterException) return BAD_INPUT;
         if (t instanceof ModelFormatException) return BAD_INPUT;
         if (t instanceof PipelineException) return BAD_INPUT;
+        if (t instanceof dev.tailor.runtime.data.DataException) return BAD_INPUT;
+        if (t instanceof dev.tailor.runtime.ExecutionProviderException) return BAD_INPUT;
         if (t instanceof VerificationException) return INTERNAL;
         if (t instanceof PassException p) return p.getCause() == null && !p.getMessage().contains("left the model broken")
                 ? BAD_INPUT : INTERNAL;
