@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
-import dev.tailor.compiler.onnx.OnnxWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -31,8 +30,8 @@ public final class LatencyBench {
     public static Result run(Model model, Model other, Map<String, Tensor> inputs, int warmup, int runs,
                              Sessions.Options options) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (Sessions.Opened a = Sessions.open(env, OnnxWriter.toBytes(model), options);
-             Sessions.Opened b = other == null ? null : Sessions.open(env, OnnxWriter.toBytes(other), options)) {
+        try (Sessions.Opened a = Sessions.open(env, model, options);
+             Sessions.Opened b = other == null ? null : Sessions.open(env, other, options)) {
             Map<String, OnnxTensor> feedA = feed(env, a.session(), inputs);
             Map<String, OnnxTensor> feedB = b == null ? null : feed(env, b.session(), inputs);
             try {

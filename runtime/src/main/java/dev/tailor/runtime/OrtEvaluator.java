@@ -24,7 +24,8 @@ import java.util.Set;
 
 /**
  * The {@link Evaluator} passes use, backed by ONNX Runtime on the CPU. A model is serialized once, in memory,
- * into a session; intermediate values asked for become extra graph outputs of that session only.
+ * into a session (external data is read where it lies, so models above 2 GiB need no temporary file);
+ * intermediate values asked for become extra graph outputs of that session only.
  */
 public final class OrtEvaluator implements Evaluator {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -50,32 +51,41 @@ public final class OrtEvaluator implements Evaluator {
     }
 
     private Prepared prepare(Model model, List<String> outputs, OrtSession.SessionOptions.OptLevel level) {
-        ModelProto proto = OnnxWriter.toProto(model);
         List<String> wanted = new ArrayList<>(outputs);
         if (wanted.isEmpty()) for (Value v : model.graph().outputs()) wanted.add(v.name());
+        OnnxWriter.InMemory serialized = OnnxWriter.inMemory(model);
+        byte[] bytes = withOutputs(serialized.bytes(), wanted);
+        Sessions.Opened opened = Sessions.open(env, new OnnxWriter.InMemory(bytes, serialized.externalFolder()),
+                Sessions.Options.of(ExecutionProvider.CPU).withOptLevel(level));
+        return new OrtPrepared(opened.session(), wanted);
+    }
+
+    /** The serialized model with the values asked for added as graph outputs, for this session only. */
+    private static byte[] withOutputs(byte[] bytes, List<String> wanted) {
+        ModelProto proto;
+        try {
+            proto = ModelProto.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
         Set<String> existing = new HashSet<>();
         for (ValueInfoProto o : proto.getGraph().getOutputList()) existing.add(o.getName());
         GraphProto.Builder g = proto.getGraph().toBuilder();
-        for (String name : new LinkedHashSet<>(wanted))
-            if (!existing.contains(name)) g.addOutput(ValueInfoProto.newBuilder().setName(name));
-        byte[] bytes = proto.toBuilder().setGraph(g).build().toByteArray();
-        try {
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setOptimizationLevel(level);
-            return new OrtPrepared(env.createSession(bytes, options), options, wanted);
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        boolean added = false;
+        for (String name : new LinkedHashSet<>(wanted)) {
+            if (existing.contains(name)) continue;
+            g.addOutput(ValueInfoProto.newBuilder().setName(name));
+            added = true;
         }
+        return added ? proto.toBuilder().setGraph(g).build().toByteArray() : bytes;
     }
 
     private final class OrtPrepared implements Prepared {
         private final OrtSession session;
-        private final OrtSession.SessionOptions options;
         private final Set<String> outputs;
 
-        OrtPrepared(OrtSession session, OrtSession.SessionOptions options, List<String> outputs) {
+        OrtPrepared(OrtSession session, List<String> outputs) {
             this.session = session;
-            this.options = options;
             this.outputs = new LinkedHashSet<>(outputs);
         }
 
@@ -107,8 +117,6 @@ public final class OrtEvaluator implements Evaluator {
                 session.close();
             } catch (OrtException e) {
                 throw new IllegalStateException(e);
-            } finally {
-                options.close();
             }
         }
     }

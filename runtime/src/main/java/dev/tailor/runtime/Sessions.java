@@ -3,12 +3,13 @@ package dev.tailor.runtime;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.onnx.OnnxWriter;
 import dev.tailor.runtime.text.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,19 +27,30 @@ public final class Sessions {
 
     private Sessions() {}
 
-    /** What to open: where, whether CPU fallback is allowed inside a CUDA session, whether to profile. */
+    /**
+     * What to open: where, whether CPU fallback is allowed inside a CUDA session, whether to profile, the graph
+     * optimization level, intra-op threads (0: ONNX Runtime's default) and deterministic kernels.
+     */
     public record Options(ExecutionProvider provider, boolean forbidCpuFallback, boolean profile,
-                          OrtSession.SessionOptions.OptLevel optLevel) {
+                          OrtSession.SessionOptions.OptLevel optLevel, int threads, boolean deterministic) {
         public static Options of(ExecutionProvider provider) {
-            return new Options(provider, false, false, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return new Options(provider, false, false, OrtSession.SessionOptions.OptLevel.ALL_OPT, 0, false);
         }
 
         public Options profiled() {
-            return new Options(provider, forbidCpuFallback, true, optLevel);
+            return new Options(provider, forbidCpuFallback, true, optLevel, threads, deterministic);
         }
 
         public Options withoutCpuFallback() {
-            return new Options(provider, true, profile, optLevel);
+            return new Options(provider, true, profile, optLevel, threads, deterministic);
+        }
+
+        public Options withOptLevel(OrtSession.SessionOptions.OptLevel level) {
+            return new Options(provider, forbidCpuFallback, profile, level, threads, deterministic);
+        }
+
+        public Options withThreads(int n, boolean deterministicKernels) {
+            return new Options(provider, forbidCpuFallback, profile, optLevel, n, deterministicKernels);
         }
     }
 
@@ -53,12 +65,15 @@ public final class Sessions {
             }
         }
 
-        /** Ends profiling and counts the nodes each execution provider ran, from ONNX Runtime's profile. */
-        public Map<String, Integer> nodesByProvider() {
+        /**
+         * Ends profiling and lists, per execution provider, the nodes it ran (ONNX Runtime's names, on its
+         * optimized graph), from ONNX Runtime's profile.
+         */
+        public Map<String, Set<String>> nodesByProvider() {
             try {
                 Path file = Path.of(session.endProfiling());
                 try {
-                    return countNodes(Files.readString(file));
+                    return nodes(Files.readString(file));
                 } finally {
                     Files.deleteIfExists(file);
                 }
@@ -68,8 +83,18 @@ public final class Sessions {
         }
     }
 
-    /** Opens {@code model} (ONNX bytes) as {@code options} say. */
+    /** Opens {@code model} (ONNX bytes, every tensor embedded) as {@code options} say. */
     public static Opened open(OrtEnvironment env, byte[] model, Options options) {
+        return open(env, new OnnxWriter.InMemory(model, null), options);
+    }
+
+    /** Opens a model from the IR without a temporary file; external data is read where it lies. */
+    public static Opened open(OrtEnvironment env, Model model, Options options) {
+        return open(env, OnnxWriter.inMemory(model), options);
+    }
+
+    /** Opens {@code model} as {@code options} say. */
+    public static Opened open(OrtEnvironment env, OnnxWriter.InMemory model, Options options) {
         List<String> notices = new ArrayList<>();
         ExecutionProvider ep = options.provider();
         if (ep == ExecutionProvider.CUDA || ep == ExecutionProvider.AUTO) {
@@ -83,10 +108,15 @@ public final class Sessions {
         return new Opened(create(env, model, options, false), ExecutionProvider.CPU, notices);
     }
 
-    private static OrtSession create(OrtEnvironment env, byte[] model, Options o, boolean cuda) {
+    private static OrtSession create(OrtEnvironment env, OnnxWriter.InMemory model, Options o, boolean cuda) {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             so.setOptimizationLevel(o.optLevel());
+            if (o.threads() > 0) so.setIntraOpNumThreads(o.threads());
+            if (o.deterministic()) so.setDeterministicCompute(true);
+            if (model.externalFolder() != null)
+                so.addConfigEntry("session.model_external_initializers_file_folder_path",
+                        model.externalFolder().toString());
             if (o.profile()) so.enableProfiling(Files.createTempFile("tailor-ort-profile", "").toString());
             if (cuda) {
                 try {
@@ -99,7 +129,7 @@ public final class Sessions {
                 if (o.forbidCpuFallback()) so.addConfigEntry("session.disable_cpu_ep_fallback", "1");
             }
             try {
-                return env.createSession(model, so);
+                return env.createSession(model.bytes(), so);
             } catch (OrtException e) {
                 if (cuda)
                     throw new ExecutionProviderException("the CUDA execution provider failed to start the model; check "
@@ -115,9 +145,9 @@ public final class Sessions {
         }
     }
 
-    /** Counts distinct nodes per execution provider in a profile's node events. */
+    /** The distinct nodes per execution provider in a profile's node events. */
     @SuppressWarnings("unchecked")
-    static Map<String, Integer> countNodes(String profileJson) {
+    static Map<String, Set<String>> nodes(String profileJson) {
         Object parsed = Json.parse(profileJson);
         List<Object> events = parsed instanceof List<?> l ? (List<Object>) l : List.of();
         Map<String, Set<String>> nodes = new TreeMap<>();
@@ -128,8 +158,13 @@ public final class Sessions {
             if (!(name instanceof String n) || !n.endsWith("_kernel_time") || !(args instanceof Map<?, ?> a)) continue;
             Object provider = a.get("provider");
             if (provider instanceof String p)
-                nodes.computeIfAbsent(p, k -> new HashSet<>()).add(n.substring(0, n.length() - "_kernel_time".length()));
+                nodes.computeIfAbsent(p, k -> new java.util.TreeSet<>()).add(n.substring(0, n.length() - "_kernel_time".length()));
         }
+        return nodes;
+    }
+
+    /** Node counts per provider. */
+    public static Map<String, Integer> counts(Map<String, Set<String>> nodes) {
         Map<String, Integer> counts = new TreeMap<>();
         nodes.forEach((p, s) -> counts.put(p, s.size()));
         return counts;

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtSession;
 import dev.tailor.compiler.ir.DataType;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
-import dev.tailor.compiler.onnx.OnnxWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,8 +35,12 @@ public final class Validator {
     public record OutputMetrics(String name, long elements, double maxAbsError, double meanAbsError, double relativeL2,
                                 double cosine, Double top1Agreement, Double pooledCosineMean, Double pooledCosineMin) {}
 
+    /**
+     * {@code cpuNodes} lists the candidate's nodes that ran on the CPU although the session was a CUDA one (its
+     * fallbacks); empty on a CPU session.
+     */
     public record Report(ExecutionProvider provider, List<String> notices, int batches, List<OutputMetrics> outputs,
-                         Map<String, Integer> candidateNodesByProvider, List<String> failures) {
+                         Map<String, Integer> candidateNodesByProvider, List<String> cpuNodes, List<String> failures) {
         public boolean passed() {
             return failures.isEmpty();
         }
@@ -50,10 +53,10 @@ public final class Validator {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<String> notices = new ArrayList<>();
         Map<String, Accumulator> acc = new LinkedHashMap<>();
-        Map<String, Integer> placement;
+        Map<String, java.util.Set<String>> placement;
         ExecutionProvider provider;
-        try (Sessions.Opened ref = Sessions.open(env, OnnxWriter.toBytes(reference), options);
-             Sessions.Opened cand = Sessions.open(env, OnnxWriter.toBytes(candidate), options.profiled())) {
+        try (Sessions.Opened ref = Sessions.open(env, reference, options);
+             Sessions.Opened cand = Sessions.open(env, candidate, options.profiled())) {
             notices.addAll(cand.notices());
             provider = cand.provider();
             for (Map<String, Tensor> batch : batches) {
@@ -81,7 +84,9 @@ public final class Validator {
                 check(failures, m.name(), "pooled-embedding cosine (min)", m.pooledCosineMin(),
                         thresholds.minPooledCosine(), true);
         }
-        return new Report(provider, notices, batches.size(), outputs, placement, failures);
+        List<String> cpuNodes = provider == ExecutionProvider.CUDA
+                ? List.copyOf(placement.getOrDefault("CPUExecutionProvider", java.util.Set.of())) : List.of();
+        return new Report(provider, notices, batches.size(), outputs, Sessions.counts(placement), cpuNodes, failures);
     }
 
     private static void check(List<String> failures, String output, String what, double value, Double bound,

@@ -50,9 +50,27 @@ class SessionsTest {
             for (var e : inputs.entrySet()) feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue()));
             o.session().run(feed).close();
             feed.values().forEach(ai.onnxruntime.OnnxTensor::close);
-            Map<String, Integer> counts = o.nodesByProvider();
+            Map<String, Integer> counts = Sessions.counts(o.nodesByProvider());
             assertEquals(java.util.Set.of("CPUExecutionProvider"), counts.keySet());
             assertTrue(counts.get("CPUExecutionProvider") > 50, counts.toString());
+        }
+    }
+
+    @Test
+    void externalDataIsReadWhereItLies(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        var original = OnnxReader.read(ExportedModels.file("bert_tiny"));
+        java.nio.file.Path file = dir.resolve("bert.onnx");
+        OnnxWriter.write(original, file, OnnxWriter.Options.defaults().withExternalDataThreshold(0L));
+        var external = OnnxReader.read(file);
+        OnnxWriter.InMemory serialized = OnnxWriter.inMemory(external);
+        assertEquals(dir.toAbsolutePath(), serialized.externalFolder());
+        assertTrue(serialized.bytes().length < 64 * 1024, "weights are referenced, not copied: " + serialized.bytes().length);
+        var inputs = dev.tailor.runtime.data.SyntheticData.batch(original, 2, 6, 1);
+        OrtEvaluator ort = new OrtEvaluator();
+        try (var a = ort.prepare(original, java.util.List.of()); var b = ort.prepare(external, java.util.List.of())) {
+            var x = a.run(inputs);
+            var y = b.run(inputs);
+            for (String k : x.keySet()) assertEquals(x.get(k).bytes(), y.get(k).bytes(), k);
         }
     }
 }

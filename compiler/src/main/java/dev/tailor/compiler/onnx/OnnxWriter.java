@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import dev.tailor.compiler.ir.Attribute;
 import dev.tailor.compiler.ir.Function;
 import dev.tailor.compiler.ir.Graph;
+import dev.tailor.compiler.ir.MappedData;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.SparseTensor;
@@ -127,6 +128,59 @@ public final class OnnxWriter {
             throw new IllegalStateException("the model holds " + bytes + " bytes of tensors, more than one protobuf "
                     + "can hold; write it to a file with external data instead");
         return new ProtoExporter(TensorSink.EMBED).exportModel(model);
+    }
+
+    /**
+     * The model as protobuf messages with every tensor embedded as a view of its data, nothing copied: for tools
+     * that walk the messages (the text writer) rather than serialize them, so unlike {@link #toProto} the result
+     * may hold more than one protobuf file can.
+     */
+    public static ModelProto toMessages(Model model) {
+        return new ProtoExporter(TensorSink.EMBED).exportModel(model);
+    }
+
+    /**
+     * A model serialized for a runtime in the same process: tensors that live in external data files stay there
+     * (the bytes refer to them by location, relative to {@code externalFolder}), so a model of any size is handed
+     * over without copying its weights; every other tensor is embedded. {@code externalFolder} is null when no
+     * tensor is external.
+     */
+    public record InMemory(byte[] bytes, Path externalFolder) {}
+
+    /** See {@link InMemory}. */
+    public static InMemory inMemory(Model model) {
+        Path[] folder = {null};
+        forEachTensor(model, (t, initializer) -> {
+            if (t.data() instanceof MappedData m) {
+                Path f = m.file().toAbsolutePath().getParent();
+                if (folder[0] == null) folder[0] = f;
+                else if (!folder[0].equals(f))
+                    throw new IllegalStateException("the model's external data lies in two folders (" + folder[0]
+                            + " and " + f + "); write it to a file first");
+            }
+        });
+        long[] embedded = {0};
+        forEachTensor(model, (t, initializer) -> {
+            if (!(t.data() instanceof MappedData)) embedded[0] += t.byteSize();
+        });
+        if (embedded[0] > PROTO_LIMIT)
+            throw new IllegalStateException("the model holds " + embedded[0] + " bytes of tensors in memory, more than "
+                    + "one protobuf can hold; write it to a file with external data first");
+        Path base = folder[0];
+        TensorSink references = new TensorSink() {
+            @Override
+            public boolean externalize(Tensor t, boolean initializer) {
+                return t.data() instanceof MappedData;
+            }
+
+            @Override
+            public Region write(Tensor t) {
+                MappedData m = (MappedData) t.data();
+                String location = base.relativize(m.file().toAbsolutePath()).toString();
+                return new Region(location, m.offset(), m.byteSize());
+            }
+        };
+        return new InMemory(new ProtoExporter(references).exportModel(model).toByteArray(), base);
     }
 
     /** The model serialized as ONNX bytes, every tensor embedded. */

@@ -86,6 +86,8 @@ final class ValidateCommand implements Callable<Integer> {
                         m.pooledCosineMin() == null ? "-" : String.format(Locale.ROOT, "%.5f (%.5f)",
                                 m.pooledCosineMean(), m.pooledCosineMin()));
             out.println("candidate nodes by execution provider: " + r.candidateNodesByProvider());
+            if (!r.cpuNodes().isEmpty())
+                out.println("nodes that fell back to the CPU: " + String.join(", ", r.cpuNodes()));
             out.println(r.passed() ? "PASS" : "FAIL: " + String.join("; ", r.failures()));
         }
         out.flush();
@@ -116,6 +118,7 @@ final class ValidateCommand implements Callable<Integer> {
         }
         m.put("outputs", outs);
         m.put("candidate_nodes_by_provider", r.candidateNodesByProvider());
+        m.put("cpu_fallback_nodes", r.cpuNodes());
         m.put("passed", r.passed());
         m.put("failures", r.failures());
         return m;
