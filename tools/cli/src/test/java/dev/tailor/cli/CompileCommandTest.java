@@ -68,5 +68,8 @@ class CompileCommandTest {
         var j = ConvertCommandTest.tailor("passes", "--json");
         assertTrue(j.out().startsWith("{\n  \"passes\": ["), j.out());
         assertTrue(j.out().contains("\"name\": \"fold\""), j.out());
+        var md = ConvertCommandTest.tailor("passes", "--markdown");
+        assertTrue(md.out().contains("## `cse`"), md.out());
+        assertTrue(md.out().contains("| `max_bytes` | int in [0, ∞] | `1048576` |"), md.out());
     }
 }
