@@ -57,7 +57,7 @@ public final class OrtEvaluator implements Evaluator {
         byte[] bytes = withOutputs(serialized.bytes(), wanted);
         Sessions.Opened opened = Sessions.open(env, new OnnxWriter.InMemory(bytes, serialized.externalFolder()),
                 Sessions.Options.of(ExecutionProvider.CPU).withOptLevel(level));
-        return new OrtPrepared(opened.session(), wanted);
+        return new OrtPrepared(opened, wanted);
     }
 
     /** The serialized model with the values asked for added as graph outputs, for this session only. */
@@ -81,11 +81,13 @@ public final class OrtEvaluator implements Evaluator {
     }
 
     private final class OrtPrepared implements Prepared {
+        private final Sessions.Opened opened;
         private final OrtSession session;
         private final Set<String> outputs;
 
-        OrtPrepared(OrtSession session, List<String> outputs) {
-            this.session = session;
+        OrtPrepared(Sessions.Opened opened, List<String> outputs) {
+            this.opened = opened;
+            this.session = opened.session();
             this.outputs = new LinkedHashSet<>(outputs);
         }
 
@@ -113,11 +115,7 @@ public final class OrtEvaluator implements Evaluator {
 
         @Override
         public void close() {
-            try {
-                session.close();
-            } catch (OrtException e) {
-                throw new IllegalStateException(e);
-            }
+            opened.close();
         }
     }
 }

@@ -62,7 +62,7 @@ public final class ConstantFolding implements Pass {
                 frontier.stream().map(Value::name).toList())) {
             values = p.run(Map.of());
         }
-        Set<String> taken = names(g);
+        Set<String> taken = Rewrites.names(g);
         int replaced = 0;
         long bytes = 0;
         int tooLarge = 0;
@@ -73,7 +73,7 @@ public final class ConstantFolding implements Pass {
                 tooLarge++;
                 continue;
             }
-            Value c = g.addInitializer(t.withName(uniqueName(taken, v.name() + "_folded")));
+            Value c = g.addInitializer(t.withName(Rewrites.uniqueName(taken, v.name() + "_folded")));
             v.replaceAllUsesWith(c);
             replaced++;
             bytes += t.byteSize();
@@ -194,18 +194,5 @@ public final class ConstantFolding implements Pass {
         return removed;
     }
 
-    private static Set<String> names(Graph g) {
-        Set<String> taken = new java.util.HashSet<>();
-        for (Value v : g.inputs()) taken.add(v.name());
-        for (Value v : g.initializers()) taken.add(v.name());
-        for (Node n : g.nodes()) for (Value o : n.outputs()) if (o != null) taken.add(o.name());
-        return taken;
-    }
 
-    private static String uniqueName(Set<String> taken, String base) {
-        String name = base;
-        for (int i = 1; taken.contains(name); i++) name = base + "_" + i;
-        taken.add(name);
-        return name;
-    }
 }

@@ -16,7 +16,6 @@ import dev.tailor.compiler.pass.PassDef;
 import dev.tailor.compiler.pass.PassResult;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -34,10 +33,7 @@ public final class ShapeSimplification implements Pass {
         Graph g = model.graph();
         if (g == null) return PassResult.unchanged();
         ShapeInference.Result inferred = ShapeInference.analyze(model);
-        Set<String> taken = new HashSet<>();
-        for (Value v : g.inputs()) taken.add(v.name());
-        for (Value v : g.initializers()) taken.add(v.name());
-        for (Node n : g.nodes()) for (Value o : n.outputs()) if (o != null) taken.add(o.name());
+        Set<String> taken = Rewrites.names(g);
 
         int replaced = 0;
         for (Node n : g.nodeList()) {
@@ -46,7 +42,7 @@ public final class ShapeSimplification implements Pass {
                     continue;
                 long[] value = inferred.constantValue(out);
                 if (value == null) continue;
-                Tensor t = tensor(uniqueName(taken, out.name() + "_known"), inferred.type(out), value);
+                Tensor t = tensor(Rewrites.uniqueName(taken, out.name() + "_known"), inferred.type(out), value);
                 if (t == null) continue;
                 Value c = g.addInitializer(t);
                 c.setType(inferred.type(out));
@@ -96,11 +92,5 @@ public final class ShapeSimplification implements Pass {
         return Tensor.of(name, dt, dims, new HeapData(b.flip()));
     }
 
-    private static String uniqueName(Set<String> taken, String base) {
-        String name = base;
-        for (int i = 1; taken.contains(name); i++) name = base + "_" + i;
-        taken.add(name);
-        return name;
-    }
 
 }

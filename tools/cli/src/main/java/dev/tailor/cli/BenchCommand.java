@@ -1,9 +1,7 @@
 package dev.tailor.cli;
 
 import dev.tailor.compiler.ir.Model;
-import dev.tailor.runtime.ExecutionProvider;
 import dev.tailor.runtime.LatencyBench;
-import dev.tailor.runtime.Sessions;
 import dev.tailor.runtime.data.Dataset;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -28,18 +26,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vs", paramLabel = "OTHER", description = "a model to compare with, timed interleaved")
     String other;
 
-    @Option(names = "--ep", paramLabel = "EP", defaultValue = "auto", converter = ValidateCommand.EpConverter.class,
-            description = "execution provider: auto, cpu or cuda")
-    ExecutionProvider ep;
-
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "untimed runs first")
     int warmup;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "50", description = "timed runs")
     int runs;
 
-    @Option(names = "--json", description = "print JSON (stdout then holds only the JSON document)")
-    boolean json;
+    @Mixin
+    RuntimeArgs run;
 
     @Mixin
     DataArgs data;
@@ -53,12 +47,11 @@ final class BenchCommand implements Callable<Integer> {
         Model m = new ModelSource(model).read();
         Model o = other == null ? null : new ModelSource(other).read();
         Dataset inputs = data.open(m);
-        LatencyBench.Result r = LatencyBench.run(m, o, inputs.batches().get(0), warmup, runs, Sessions.Options.of(ep));
+        LatencyBench.Result r = LatencyBench.run(m, o, inputs.batches().get(0), warmup, runs, run.sessionOptions());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        for (String n : r.notices()) err.println("tailor: note: " + n);
-        err.flush();
-        if (json) {
+        RuntimeArgs.printNotices(err, r.notices());
+        if (run.json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("model", model);
             j.put("execution_provider", r.provider().toString());

@@ -1,8 +1,6 @@
 package dev.tailor.cli;
 
 import dev.tailor.compiler.ir.Model;
-import dev.tailor.runtime.ExecutionProvider;
-import dev.tailor.runtime.Sessions;
 import dev.tailor.runtime.Validator;
 import dev.tailor.runtime.data.Dataset;
 import java.io.PrintWriter;
@@ -31,13 +29,6 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--reference", required = true, paramLabel = "ORIGINAL", description = "the model it must match")
     String reference;
 
-    @Option(names = "--ep", paramLabel = "EP", defaultValue = "auto", converter = EpConverter.class,
-            description = "execution provider: auto (CUDA if it works, else CPU), cpu or cuda")
-    ExecutionProvider ep;
-
-    @Option(names = "--no-cpu-fallback", description = "in a CUDA session, fail rather than run nodes on the CPU")
-    boolean noCpuFallback;
-
     @Option(names = "--min-cosine", paramLabel = "X", defaultValue = "0.98", description = "per-output cosine floor")
     double minCosine;
 
@@ -51,8 +42,8 @@ final class ValidateCommand implements Callable<Integer> {
             description = "floor of every sentence's mean-pooled embedding cosine (embedding models)")
     double minPooled;
 
-    @Option(names = "--json", description = "print JSON (stdout then holds only the JSON document)")
-    boolean json;
+    @Mixin
+    RuntimeArgs run;
 
     @Mixin
     DataArgs data;
@@ -65,15 +56,12 @@ final class ValidateCommand implements Callable<Integer> {
         Model ref = new ModelSource(reference).read();
         Model cand = new ModelSource(candidate).read();
         Dataset inputs = data.open(ref);
-        Sessions.Options options = Sessions.Options.of(ep);
-        if (noCpuFallback) options = options.withoutCpuFallback();
-        Validator.Report r = Validator.validate(ref, cand, inputs.batches(), options,
+        Validator.Report r = Validator.validate(ref, cand, inputs.batches(), run.sessionOptions(),
                 new Validator.Thresholds(minCosine, maxAbsError, minTop1, minPooled));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        for (String n : r.notices()) err.println("tailor: note: " + n);
-        err.flush();
-        if (json) {
+        RuntimeArgs.printNotices(err, r.notices());
+        if (run.json) {
             out.print(JsonWriter.write(toJson(r, inputs)));
         } else {
             out.printf(Locale.ROOT, "%s against %s on %s, %d batch%s (%s)%n", candidate, reference, r.provider(),
@@ -122,16 +110,5 @@ final class ValidateCommand implements Callable<Integer> {
         m.put("passed", r.passed());
         m.put("failures", r.failures());
         return m;
-    }
-
-    static final class EpConverter implements CommandLine.ITypeConverter<ExecutionProvider> {
-        @Override
-        public ExecutionProvider convert(String s) {
-            try {
-                return ExecutionProvider.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

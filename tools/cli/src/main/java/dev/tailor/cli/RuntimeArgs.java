@@ -1,0 +1,43 @@
+package dev.tailor.cli;
+
+import dev.tailor.runtime.ExecutionProvider;
+import dev.tailor.runtime.Sessions;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The options of commands that run models on ONNX Runtime: where, and how to report. */
+final class RuntimeArgs {
+    @Option(names = "--ep", paramLabel = "EP", defaultValue = "auto", converter = EpConverter.class,
+            description = "execution provider: auto (CUDA if it works, else CPU), cpu or cuda")
+    ExecutionProvider ep;
+
+    @Option(names = "--no-cpu-fallback", description = "in a CUDA session, fail rather than run nodes on the CPU")
+    boolean noCpuFallback;
+
+    @Option(names = "--json", description = "print JSON (stdout then holds only the JSON document)")
+    boolean json;
+
+    Sessions.Options sessionOptions() {
+        Sessions.Options o = Sessions.Options.of(ep);
+        return noCpuFallback ? o.withoutCpuFallback() : o;
+    }
+
+    /** Notices (such as a CPU fallback) go to stderr, so that stdout holds only the result. */
+    static void printNotices(PrintWriter err, List<String> notices) {
+        for (String n : notices) err.println("tailor: note: " + n);
+        err.flush();
+    }
+
+    static final class EpConverter implements CommandLine.ITypeConverter<ExecutionProvider> {
+        @Override
+        public ExecutionProvider convert(String s) {
+            try {
+                return ExecutionProvider.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
