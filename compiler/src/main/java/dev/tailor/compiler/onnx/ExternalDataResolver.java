@@ -15,17 +15,22 @@ import java.util.Map;
  * stays inside that folder (after resolving symbolic links), and each region must lie within its file:
  * anything else is refused with a {@link ModelFormatException}.
  */
-final class ExternalDataResolver {
+public final class ExternalDataResolver {
     private final Path modelFile;
     private final Path folder;
     private final Map<Path, FileChannel> channels = new HashMap<>();
 
-    ExternalDataResolver(Path modelFile, Path folder) {
+    /** Resolves locations relative to {@code folder}; errors name {@code modelFile}. */
+    public ExternalDataResolver(Path modelFile, Path folder) {
         this.modelFile = modelFile;
         this.folder = folder;
     }
 
-    MappedData resolve(String element, String location, String offsetText, String lengthText, long expected) {
+    /**
+     * The region of {@code location} at the given offset and length (null: 0, and the rest of the file), checked
+     * to lie inside the folder and the file, and to hold {@code expected} bytes (unless negative).
+     */
+    public MappedData resolve(String element, String location, String offsetText, String lengthText, long expected) {
         if (location == null || location.isEmpty())
             throw error(element, "external data has no 'location' entry");
         if (folder == null)

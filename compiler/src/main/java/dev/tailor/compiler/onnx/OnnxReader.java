@@ -41,6 +41,17 @@ public final class OnnxReader {
         return model;
     }
 
+    /**
+     * Imports a model already parsed into protobuf messages (by the text reader, for one) as if it had been read
+     * from {@code file}: external data is resolved in its folder, errors name it.
+     */
+    public static Model read(ModelProto proto, Path file) {
+        Path folder = file == null ? null : file.toAbsolutePath().getParent();
+        Model model = new ProtoImporter(file, folder).importModel(proto);
+        model.setLocation(file);
+        return model;
+    }
+
     /** Parses the model at {@code path} into protobuf messages only (tensor bytes aliased, not copied). */
     public static ModelProto readProto(Path path) {
         return parseModel(map(path), path);

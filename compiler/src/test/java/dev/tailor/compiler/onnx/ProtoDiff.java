@@ -8,11 +8,11 @@ import java.util.Objects;
 import java.util.TreeSet;
 
 /** Finds where two protobuf messages first differ, as a field path, for readable test failures. */
-final class ProtoDiff {
+public final class ProtoDiff {
     private ProtoDiff() {}
 
     /** The path and values of the first difference, or null if the messages are equal. */
-    static String firstDifference(Message a, Message b) {
+    public static String firstDifference(Message a, Message b) {
         return diff(a, b, "");
     }
 

@@ -12,6 +12,8 @@ import dev.tailor.compiler.ir.Type;
 import dev.tailor.compiler.ir.Value;
 import dev.tailor.compiler.onnx.OnnxReader;
 import dev.tailor.compiler.onnx.OnnxWriter;
+import dev.tailor.compiler.text.TextReader;
+import dev.tailor.onnx.proto.OnnxProto.ModelProto;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -94,6 +96,62 @@ class ConvertCommandTest {
         Run r = tailor("convert", dir.resolve("none.onnx").toString(), dir.resolve("o.onnx").toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertTrue(r.err().endsWith("none.onnx: no such file\n") || r.err().strip().endsWith("no such file"), r.err());
+    }
+
+    @Test
+    void binaryToTextAndBackIsLossless() throws IOException {
+        Path in = smallModel();
+        Path text = dir.resolve("model.onnxtxt");
+        Run r = tailor("convert", in.toString(), text.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("wrote " + text + " ("), r.out());
+        assertTrue(r.out().strip().endsWith(" from " + in), r.out());
+        String written = Files.readString(text);
+        assertTrue(written.contains("float[4] w = {1.0, 2.0, 3.0, 4.0}"), written);
+        assertFalse(Files.exists(dir.resolve("model.onnxtxt.data")), "no side file without --max-inline-bytes");
+
+        Path back = dir.resolve("back.onnx");
+        Run b = tailor("convert", text.toString(), back.toString());
+        assertEquals(0, b.code(), b.err());
+        assertEquals(ModelProto.parseFrom(Files.readAllBytes(in)), ModelProto.parseFrom(Files.readAllBytes(back)));
+    }
+
+    @Test
+    void largeTensorsLeaveTheTextForASideFile() throws IOException {
+        Path in = smallModel();
+        Path text = dir.resolve("model.onnxtxt");
+        Run r = tailor("convert", in.toString(), text.toString(), "--max-inline-bytes", "1K");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(" + model.onnxtxt.data (1 tensors, 4.0 KiB)"), r.out());
+        assertTrue(Files.readString(text).contains("float[1024] big = [\"location\": \"model.onnxtxt.data\""));
+        Path back = dir.resolve("back.onnx");
+        assertEquals(0, tailor("convert", text.toString(), back.toString()).code());
+        assertEquals(ModelProto.parseFrom(Files.readAllBytes(in)), ModelProto.parseFrom(Files.readAllBytes(back)));
+        assertEquals(1024, TextReader.read(text).graph().initializers().get(1).initializer().elementCount());
+    }
+
+    @Test
+    void aTextWithAnErrorIsReportedWithItsLineAndColumn() throws IOException {
+        Path text = dir.resolve("bad.onnxtxt");
+        Files.writeString(text, "<ir_version: 8, opset_import: [\"\" : 17]>\ng (float x) => (float y) {\n"
+                + "  y = Add (x, bias)\n}\n");
+        Path out = dir.resolve("out.onnx");
+        Run r = tailor("convert", text.toString(), out.toString());
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
+        assertEquals("tailor: error: " + text + ":3:15: 'bias' is not defined: no node, graph input or initializer "
+                + "computes it\n    y = Add (x, bias)\n                ^", r.err().strip());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void sizeOptionsMatchTheOutputFormat() {
+        Run t = tailor("convert", "x.onnx", dir.resolve("y.onnxtxt").toString(), "--external-data-threshold", "1K");
+        assertEquals(ExitCodes.BAD_INPUT, t.code());
+        assertTrue(t.err().contains("--external-data-threshold applies to binary output; for text output (.onnxtxt), "
+                + "--max-inline-bytes leaves large tensors out of the text"), t.err());
+        Run b = tailor("convert", "x.onnx", dir.resolve("y.onnx").toString(), "--max-inline-bytes", "1K");
+        assertEquals(ExitCodes.BAD_INPUT, b.code());
+        assertTrue(b.err().contains("--max-inline-bytes applies to text output (.onnxtxt)"), b.err());
     }
 
     @Test
