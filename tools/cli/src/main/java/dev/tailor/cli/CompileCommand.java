@@ -8,6 +8,9 @@ import dev.tailor.compiler.pass.PassRegistry;
 import dev.tailor.compiler.pass.PassReport;
 import dev.tailor.compiler.pass.Pipeline;
 import dev.tailor.compiler.pass.PipelineParser;
+import dev.tailor.report.DiffReport;
+import dev.tailor.report.GraphDiff;
+import dev.tailor.report.ReportFormat;
 import dev.tailor.runtime.OrtEvaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,12 +58,18 @@ final class CompileCommand implements Callable<Integer> {
             description = "move initializers of at least BYTES to OUT.data")
     Long threshold;
 
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "write a diff report of the result against the input, with each pass's own report; "
+                    + "the format follows the extension: .txt, .json, .md or .html")
+    Path report;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         Pipeline p = parsePipeline();
+        ReportFormat reportFormat = report == null ? null : ReportFiles.formatOf(report);
         Model model = new ModelSource(in).read();
         int before = model.graph().nodeCount();
         PrintWriter err = spec.commandLine().getErr();
@@ -71,11 +80,19 @@ final class CompileCommand implements Callable<Integer> {
                             err.flush();
                         }).build());
         OnnxWriter.Result r = OnnxWriter.write(model, out, new OnnxWriter.Options(threshold, null));
+        if (report != null) {
+            // The input is read again rather than copied before the run: reading maps the file, copying nothing.
+            DiffReport d = GraphDiff.compare(in, new ModelSource(in).read(), out.toString(), model)
+                    .withPasses(p.toString(), reports.stream().map(x -> new DiffReport.PassRun(x.pass(), x.step(),
+                            x.millis(), x.result().isModified(), x.result().metrics(), x.result().notes())).toList());
+            ReportFiles.write(null, report, reportFormat.render(d));
+        }
         PrintWriter o = spec.commandLine().getOut();
         double total = reports.stream().mapToDouble(PassReport::millis).sum();
         o.printf(Locale.ROOT, "wrote %s (%s): %d -> %d nodes, %d pass runs in %.0f ms; pipeline: %s%n", out,
                 ByteSize.human(r.modelBytes() + r.dataBytes()), before, model.graph().nodeCount(), reports.size(),
                 total, p);
+        if (report != null) o.printf("report: %s%n", report);
         o.flush();
         return ExitCodes.OK;
     }

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A compiler for ONNX transformer models.",
-        subcommands = {CompileCommand.class, ConvertCommand.class, PassesCommand.class, ValidateCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CompileCommand.class, ConvertCommand.class, DiffCommand.class, InspectCommand.class, PassesCommand.class,
+                ValidateCommand.class, BenchCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
