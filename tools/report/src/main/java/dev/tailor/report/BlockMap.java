@@ -3,10 +3,9 @@ package dev.tailor.report;
 import java.util.List;
 
 /**
- * Per transformer block, what happened to each sublayer (attention, FFN, their norms). This is the report's
- * extension point for the anatomy: {@link GraphDiff} does not fill it yet, because {@code Anatomy} (which finds
- * blocks and sublayers) has not landed; a {@link BlockMapper} built on it plugs in through
- * {@link GraphDiff#withBlockMapper}. The renderers already draw it (a table, and an SVG grid in HTML).
+ * Per transformer block, what happened to each sublayer (attention, FFN, ...). {@link GraphDiff#standard()} fills
+ * it from the anatomy of both models ({@link AnatomyBlockMapper}); another {@link BlockMapper} can be plugged in
+ * through {@link GraphDiff#withBlockMapper}. The renderers draw it as a table, and as an SVG grid in HTML.
  */
 public record BlockMap(List<Block> blocks) {
 

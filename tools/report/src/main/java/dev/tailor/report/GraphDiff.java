@@ -44,7 +44,7 @@ public final class GraphDiff {
     }
 
     public static GraphDiff standard() {
-        return new GraphDiff(DEFAULT_SEQUENCE_LENGTH, null);
+        return new GraphDiff(DEFAULT_SEQUENCE_LENGTH, new AnatomyBlockMapper());
     }
 
     public GraphDiff withSequenceLength(int length) {

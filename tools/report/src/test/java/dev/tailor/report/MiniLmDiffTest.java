@@ -98,12 +98,21 @@ class MiniLmDiffTest {
     }
 
     @Test
+    void cleanupKeepsEverySublayerInTheBlockMap() {
+        assertEquals(6, report.blockMap().blocks().size());
+        for (BlockMap.Block b : report.blockMap().blocks()) {
+            assertEquals(2, b.sublayers().size());
+            for (BlockMap.Sublayer s : b.sublayers()) assertEquals(BlockMap.Status.KEPT, s.status(), s.detail());
+        }
+    }
+
+    @Test
     void html() {
         String h = ReportFormat.HTML.render(report);
         assertTrue(h.startsWith("<!DOCTYPE html>"), h);
         assertTrue(h.endsWith("</body></html>\n"), h);
         assertEquals(1, occurrences(h, "<svg class=\"summary\""));
-        assertEquals(0, occurrences(h, "<svg class=\"blockmap\""));
+        assertEquals(1, occurrences(h, "<svg class=\"blockmap\""), "the anatomy gives a block map");
         assertTrue(h.contains("<title>before: 637</title>"), h);
         assertTrue(h.contains("<title>after: 467</title>"), h);
         assertTrue(h.contains("<tr><td>Constant</td><td class=\"n\">146</td><td class=\"n\">0</td>"), h);
