@@ -74,13 +74,18 @@ public final class AnatomyBlockMapper implements BlockMap.BlockMapper {
         List<String> came = new ArrayList<>();
         for (var e : before.entrySet()) if (!after.containsKey(e.getKey())) gone.add(e.getKey());
         for (var e : after.entrySet()) if (!before.containsKey(e.getKey())) came.add(e.getKey() + " ×" + e.getValue());
-        if (gone.isEmpty() && came.isEmpty()) return null;
+        if (came.isEmpty()) return null;
         return String.join(", ", gone) + " → " + String.join(", ", came);
     }
 
+    /** Operators that say how weights are multiplied and stored; cleanup's Constant or Shape changes don't count. */
+    private static final Set<String> ARITHMETIC = Set.of("MatMul", "Gemm", "MatMulInteger", "MatMulNBits",
+            "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "QLinearMatMul", "DynamicQuantizeLinear",
+            "QuantizeLinear", "DequantizeLinear", "Cast");
+
     private static TreeMap<String, Integer> histogram(Sublayer s) {
         TreeMap<String, Integer> h = new TreeMap<>();
-        for (Node n : s.nodes()) h.merge(n.opType(), 1, Integer::sum);
+        for (Node n : s.nodes()) if (ARITHMETIC.contains(n.opType())) h.merge(n.opType(), 1, Integer::sum);
         return h;
     }
 }
