@@ -67,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                 j.put("other_p90_ms", r.other().p90());
                 j.put("speedup", r.ratio());
             }
-            out.print(JsonWriter.write(j));
+            out.print(dev.tailor.report.Json.write(j));
         } else {
             out.printf(Locale.ROOT, "%s on %s: p50 %.2f ms, p90 %.2f ms (%d runs after %d warm-up; %s)%n", model,
                     r.provider(), r.model().p50(), r.model().p90(), runs, warmup, inputs.description());

@@ -68,7 +68,7 @@ final class InspectCommand implements Callable<Integer> {
         Anatomy anatomy = Anatomy.of(model);
         Map<String, Object> doc = document(path, model, anatomy);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) out.print(JsonWriter.write(doc));
+        if (json) out.print(dev.tailor.report.Json.write(doc));
         else out.print(text(path, model, anatomy, doc));
         out.flush();
         return ExitCodes.OK;

@@ -51,7 +51,7 @@ final class PassesCommand implements Callable<Integer> {
                 m.put("options", options);
                 passes.add(m);
             }
-            out.print(JsonWriter.write(Map.of("passes", passes)));
+            out.print(dev.tailor.report.Json.write(Map.of("passes", passes)));
         } else if (markdown) {
             out.println("# Tailor passes");
             out.println();

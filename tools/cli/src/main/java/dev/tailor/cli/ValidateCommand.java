@@ -62,7 +62,7 @@ final class ValidateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeArgs.printNotices(err, r.notices());
         if (run.json) {
-            out.print(JsonWriter.write(toJson(r, inputs)));
+            out.print(dev.tailor.report.Json.write(toJson(r, inputs)));
         } else {
             out.printf(Locale.ROOT, "%s against %s on %s, %d batch%s (%s)%n", candidate, reference, r.provider(),
                     r.batches(), r.batches() == 1 ? "" : "es", inputs.description());

@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Writes plain values (maps, lists, strings, numbers, booleans, null) as indented JSON. */
-final class Json {
+public final class Json {
     private Json() {}
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder b = new StringBuilder();
         write(value, b, "");
         return b.append('\n').toString();
