@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
  * Every model of the ONNX conformance data (Debian's libonnx-testdata) goes through the IR and back, and must
  * come out equal to the original field by field.
  */
-class ConformanceRoundTripTest {
-    static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
+public class ConformanceRoundTripTest {
+    public static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
     static final List<String> SUITES = List.of("node", "simple", "pytorch-converted", "pytorch-operator");
 
-    static List<Path> conformanceModels() throws IOException {
+    /** Every model.onnx of the four suites, sorted; fails when libonnx-testdata is missing. */
+    public static List<Path> conformanceModels() throws IOException {
         assertTrue(Files.isDirectory(DATA), DATA + " is missing: install Debian's libonnx-testdata (.ci/run does)");
         List<Path> models = new ArrayList<>();
         for (String suite : SUITES) {

@@ -1,5 +1,7 @@
 package dev.tailor.compiler.text;
 
+import dev.tailor.compiler.onnx.ConformanceRoundTripTest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,26 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  * tensor that holds any data left out of the text, in its side file.
  */
 class ConformanceTextRoundTripTest {
-    static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
-    static final List<String> SUITES = List.of("node", "simple", "pytorch-converted", "pytorch-operator");
+    static final Path DATA = ConformanceRoundTripTest.DATA;
 
     @TempDir
     Path dir;
 
-    static List<Path> conformanceModels() throws IOException {
-        assertTrue(Files.isDirectory(DATA), DATA + " is missing: install Debian's libonnx-testdata (.ci/run does)");
-        List<Path> models = new ArrayList<>();
-        for (String suite : SUITES) {
-            try (Stream<Path> s = Files.walk(DATA.resolve(suite))) {
-                s.filter(p -> p.getFileName().toString().equals("model.onnx")).sorted().forEach(models::add);
-            }
-        }
-        return models;
-    }
 
     @Test
     void everyModelRoundTripsThroughTextWithTensorsInline() throws Exception {
-        List<Path> models = conformanceModels();
+        List<Path> models = ConformanceRoundTripTest.conformanceModels();
         List<String> failures = new ArrayList<>();
         long chars = 0;
         int annotated = 0;
@@ -70,7 +61,7 @@ class ConformanceTextRoundTripTest {
 
     @Test
     void everyModelRoundTripsThroughTextWithTensorsInASideFile() throws Exception {
-        List<Path> models = conformanceModels();
+        List<Path> models = ConformanceRoundTripTest.conformanceModels();
         List<String> failures = new ArrayList<>();
         int withSideFile = 0;
         int outOfLine = 0;

@@ -30,7 +30,7 @@ class OnnxInteropTest {
 
     @Test
     void textsWithinOnnx112ParseInPythonIntoTheSameModel() throws Exception {
-        List<Path> models = ConformanceTextRoundTripTest.conformanceModels();
+        List<Path> models = dev.tailor.compiler.onnx.ConformanceRoundTripTest.conformanceModels();
         Map<String, String> texts = new LinkedHashMap<>();
         Map<String, TextWriter.Printed> printed = new LinkedHashMap<>();
         Map<String, ModelProto> originals = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.Weight;
 import dev.tailor.compiler.onnx.OnnxReader;
 import dev.tailor.testdata.ExportedModels;
+import dev.tailor.testdata.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

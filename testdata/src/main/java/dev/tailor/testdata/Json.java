@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON reader for test fixtures: objects become maps, arrays lists, numbers doubles. */
-final class Json {
+/** A small JSON reader for test fixtures (such as the models' manifest.json): objects become maps, arrays lists, numbers doubles. */
+public final class Json {
     private final String s;
     private int i;
 
@@ -14,7 +14,7 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json j = new Json(text);
         Object v = j.value();
         j.space();
