@@ -6,15 +6,15 @@ import java.nio.ByteBuffer;
 import java.util.Locale;
 
 /**
- * Distances between a reference output and a pruned model's, per position along the last axis (a token's
- * logits or hidden state), summed over the positions the attention mask marks real (all positions without a
- * mask, or when the mask's shape does not match the output's leading axes).
+ * Distances between a reference output and a transformed model's (pruned, or converted to experts), per
+ * position along the last axis (a token's logits or hidden state), summed over the positions the attention mask
+ * marks real (all positions without a mask, or when the mask's shape does not match the output's leading axes).
  */
-final class Scoring {
+public final class Scoring {
     private Scoring() {}
 
     /** How to compare outputs. */
-    enum Metric {
+    public enum Metric {
         /** Pick by output: js for logits, angular for hidden states. */
         AUTO,
         /** Jensen–Shannon divergence of the softmax distributions (nats). */
@@ -34,7 +34,7 @@ final class Scoring {
         LOGITS, HIDDEN
     }
 
-    record Sum(double total, long count) {}
+    public record Sum(double total, long count) {}
 
     static Kind kindOf(String name, Tensor t) {
         return name.toLowerCase(Locale.ROOT).contains("logit") ? Kind.LOGITS : Kind.HIDDEN;
@@ -87,7 +87,7 @@ final class Scoring {
         return keep;
     }
 
-    static long[] integers(Tensor t) {
+    public static long[] integers(Tensor t) {
         if (t.dataType() == DataType.INT64) return t.toLongs();
         ByteBuffer b = t.bytes();
         long[] out = new long[Math.toIntExact(t.elementCount())];
@@ -101,7 +101,7 @@ final class Scoring {
         return out;
     }
 
-    static Sum distance(Metric metric, Tensor reference, Tensor candidate, Tensor mask) {
+    public static Sum distance(Metric metric, Tensor reference, Tensor candidate, Tensor mask) {
         float[] r = floats(reference);
         float[] c = floats(candidate);
         if (r.length != c.length)
