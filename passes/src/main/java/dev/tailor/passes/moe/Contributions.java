@@ -8,39 +8,58 @@ package dev.tailor.passes.moe;
  */
 final class Contributions {
     private final int experts;
+    private final int tokens;
     private final int out;
     private final float[] norms;
+    /** {@code [experts + 1, tokens, out]}. */
     private final float[] vectors;
 
-    private Contributions(int experts, int out, float[] norms, float[] vectors) {
+    private Contributions(int experts, int tokens, int out, float[] norms, float[] vectors) {
         this.experts = experts;
+        this.tokens = tokens;
         this.out = out;
         this.norms = norms;
         this.vectors = vectors;
     }
 
-    static Contributions of(Activations acts, float[] w2, int out, Layout layout) {
-        int e = layout.experts(), width = acts.width(), tokens = acts.tokens();
-        float[] vectors = new float[tokens * (e + 1) * out];
-        float[] norms = new float[tokens * e];
-        int[] order = layout.order();
-        for (int t = 0; t < tokens; t++) {
-            for (int i = 0; i < width; i++) {
-                int j = order[i];
-                float v = acts.a()[t * width + j];
-                if (v == 0) continue;
-                int slot = i < layout.shared() ? e : (i - layout.shared()) / layout.expertSize();
-                int base = (t * (e + 1) + slot) * out;
-                for (int o = 0; o < out; o++) vectors[base + o] += v * w2[j * out + o];
-            }
-            for (int k = 0; k < e; k++) {
-                double s = 0;
-                int base = (t * (e + 1) + k) * out;
-                for (int o = 0; o < out; o++) s += (double) vectors[base + o] * vectors[base + o];
-                norms[t * e + k] = (float) Math.sqrt(s);
-            }
+    static Contributions of(Activations acts, float[] w2, int out, Layout layout, MatMuls mm) {
+        int e = layout.experts(), m = layout.expertSize(), s = layout.shared();
+        int tokens = acts.tokens();
+        float[] vectors = new float[(e + 1) * tokens * out];
+        float[] routed = mm.product(slices(acts, layout, layout.start(0), e, m), e, tokens, m,
+                rows(w2, out, layout, layout.start(0), e, m), out);
+        System.arraycopy(routed, 0, vectors, 0, routed.length);
+        if (s > 0) {
+            float[] shared = mm.product(slices(acts, layout, 0, 1, s), 1, tokens, s, rows(w2, out, layout, 0, 1, s), out);
+            System.arraycopy(shared, 0, vectors, e * tokens * out, shared.length);
         }
-        return new Contributions(e, out, norms, vectors);
+        float[] norms = new float[tokens * e];
+        for (int k = 0; k < e; k++)
+            for (int t = 0; t < tokens; t++) {
+                double sum = 0;
+                int base = (k * tokens + t) * out;
+                for (int o = 0; o < out; o++) sum += (double) vectors[base + o] * vectors[base + o];
+                norms[t * e + k] = (float) Math.sqrt(sum);
+            }
+        return new Contributions(e, tokens, out, norms, vectors);
+    }
+
+    /** {@code [count, tokens, size]}: the activations of {@code count} consecutive slices from {@code start}. */
+    private static float[] slices(Activations acts, Layout layout, int start, int count, int size) {
+        int tokens = acts.tokens(), width = acts.width();
+        float[] a = new float[count * tokens * size];
+        for (int k = 0; k < count; k++)
+            for (int t = 0; t < tokens; t++)
+                for (int r = 0; r < size; r++)
+                    a[(k * tokens + t) * size + r] = acts.a()[t * width + layout.order()[start + k * size + r]];
+        return a;
+    }
+
+    /** {@code [count, size, out]}: the down projection's rows of the same slices. */
+    private static float[] rows(float[] w2, int out, Layout layout, int start, int count, int size) {
+        float[] w = new float[count * size * out];
+        for (int i = 0; i < count * size; i++) System.arraycopy(w2, layout.order()[start + i] * out, w, i * out, out);
+        return w;
     }
 
     int experts() {
@@ -53,7 +72,7 @@ final class Contributions {
 
     /** Component {@code o} of expert {@code expert}'s vector ({@code experts}: the shared expert) on a token. */
     float component(int token, int expert, int o) {
-        return vectors[(token * (experts + 1) + expert) * out + o];
+        return vectors[(expert * tokens + token) * out + o];
     }
 
     int out() {

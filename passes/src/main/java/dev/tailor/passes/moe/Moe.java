@@ -125,32 +125,36 @@ public final class Moe implements Pass {
         PassResult result = PassResult.changed(true).metric("form", form.name().toLowerCase())
                 .metric("experts", experts).metric("top_k", topK);
         List<Activations> recorded = null;
+        List<Tensor> reference = null;
         Evaluator evaluator = null;
         List<Map<String, Tensor>> batches = List.of();
         if (hasData) {
             evaluator = context.requireEvaluator("moe");
             batches = cal.batches();
-            recorded = Recorder.record(model, sites, evaluator, batches, tokens);
+            Recorder.Recording recording = Recorder.record(model, sites, evaluator, batches, tokens);
+            recorded = recording.sites();
+            reference = recording.outputs();
             result.metric("calibration", cal.description()).metric("calibration_tokens", recorded.get(0).tokens());
         } else {
             result.note("no calibration data: centroid router, k-means on weights; router accuracy and fidelity are "
                     + "not measured");
         }
-        List<Map<String, Tensor>> reference = hasData ? outputs(model, evaluator, batches) : null;
 
         Progress progress = context.progress();
         progress.begin("moe: converting FFN sublayers", sites.size());
         List<Map<String, Object>> rows = new ArrayList<>();
         Emitter em = new Emitter(model);
         long activeTotal = 0, ffnTotal = 0;
-        for (int i = 0; i < sites.size(); i++) {
-            FfnSite site = sites.get(i);
-            Activations acts = recorded == null ? null : recorded.get(i);
-            Map<String, Object> row = convert(site, acts, em);
-            activeTotal += (Long) row.get("active_ffn_parameters");
-            ffnTotal += (Long) row.get("ffn_parameters");
-            rows.add(row);
-            progress.update(i + 1);
+        try (MatMuls mm = evaluator == null ? null : new MatMuls(evaluator)) {
+            for (int i = 0; i < sites.size(); i++) {
+                FfnSite site = sites.get(i);
+                Activations acts = recorded == null ? null : recorded.get(i);
+                Map<String, Object> row = convert(site, acts, em, mm);
+                activeTotal += (Long) row.get("active_ffn_parameters");
+                ffnTotal += (Long) row.get("ffn_parameters");
+                rows.add(row);
+                progress.update(i + 1);
+            }
         }
         progress.end();
         if (form == Form.CONTRIB && model.opsetVersion("com.microsoft") < 0)
@@ -198,7 +202,7 @@ public final class Moe implements Pass {
     }
 
     /** Converts one FFN and returns its report row. */
-    private Map<String, Object> convert(FfnSite site, Activations acts, Emitter em) {
+    private Map<String, Object> convert(FfnSite site, Activations acts, Emitter em, MatMuls mm) {
         int width = site.width;
         int sharedSize = Layout.sharedSize(width, experts, shared);
         if (sharedSize < 0 || (shared == 0 && width % experts != 0))
@@ -215,13 +219,13 @@ public final class Moe implements Pass {
         row.put("shared_neurons", sharedSize);
         Router chosen = Router.centroid(site, layout);
         if (acts != null) {
-            Contributions c = Contributions.of(acts, site.downWeights(), site.out, layout);
+            Contributions c = Contributions.of(acts, site.downWeights(), site.out, layout, mm);
             boolean softmax = gate == GateWeights.SOFTMAX;
             RouterQuality centroid = RouterQuality.measure(chosen, acts, c, topK, softmax);
             row.put("centroid_accuracy", centroid.accuracy());
             RouterQuality quality = centroid;
             if (router != RouterKind.CENTROID) {
-                Router ridgeRouter = Router.ridge(acts, c, ridge);
+                Router ridgeRouter = Router.ridge(acts, c, ridge, mm);
                 RouterQuality r = RouterQuality.measure(ridgeRouter, acts, c, topK, softmax);
                 row.put("ridge_accuracy", r.accuracy());
                 if (router == RouterKind.RIDGE || r.accuracy() > centroid.accuracy()
@@ -256,25 +260,15 @@ public final class Moe implements Pass {
         return row;
     }
 
-    /** The original model's first output on each calibration batch. */
-    private static List<Map<String, Tensor>> outputs(Model model, Evaluator evaluator,
-                                                    List<Map<String, Tensor>> batches) {
-        List<Map<String, Tensor>> out = new ArrayList<>();
-        try (Evaluator.Prepared p = evaluator.prepare(model, List.of(model.graph().outputs().get(0).name()))) {
-            for (Map<String, Tensor> b : batches) out.add(p.run(b));
-        }
-        return out;
-    }
-
     /** Mean cosine, over real tokens, of the converted model's first output against the original's. */
     private static double outputCosine(Model model, Evaluator evaluator, List<Map<String, Tensor>> batches,
-                                       List<Map<String, Tensor>> reference) {
+                                       List<Tensor> reference) {
         String name = model.graph().outputs().get(0).name();
         double sum = 0;
         long n = 0;
         try (Evaluator.Prepared p = evaluator.prepare(model, List.of(name))) {
             for (int i = 0; i < batches.size(); i++) {
-                Scoring.Sum s = Scoring.distance(Scoring.Metric.COSINE, reference.get(i).get(name),
+                Scoring.Sum s = Scoring.distance(Scoring.Metric.COSINE, reference.get(i),
                         p.run(batches.get(i)).get(name), batches.get(i).get("attention_mask"));
                 sum += s.total();
                 n += s.count();

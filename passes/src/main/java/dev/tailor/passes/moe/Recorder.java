@@ -12,14 +12,20 @@ import java.util.Map;
 /**
  * Records every selected FFN's input and hidden activation on the calibration data in one prepared session of
  * the original model: real tokens only (where {@code attention_mask} is 1, when the batch has one that matches),
- * up to {@code limit} tokens, in batch order.
+ * up to {@code limit} tokens, in batch order. The same run keeps the model's first output on every batch, the
+ * reference for the converted model's fidelity.
  */
 final class Recorder {
     private Recorder() {}
 
-    static List<Activations> record(Model model, List<FfnSite> sites, Evaluator evaluator,
-                                    List<Map<String, Tensor>> batches, int limit) {
-        List<String> names = new ArrayList<>();
+    /** The activations per site, and the first graph output per batch. */
+    record Recording(List<Activations> sites, List<Tensor> outputs) {}
+
+    static Recording record(Model model, List<FfnSite> sites, Evaluator evaluator, List<Map<String, Tensor>> batches,
+                            int limit) {
+        String output = model.graph().outputs().get(0).name();
+        List<Tensor> outputs = new ArrayList<>();
+        List<String> names = new ArrayList<>(List.of(output));
         for (FfnSite s : sites) {
             names.add(s.x.name());
             names.add(s.hidden.name());
@@ -33,8 +39,8 @@ final class Recorder {
         int tokens = 0;
         try (Evaluator.Prepared p = evaluator.prepare(model, names)) {
             for (Map<String, Tensor> batch : batches) {
-                if (tokens >= limit) break;
                 Map<String, Tensor> r = p.run(batch);
+                outputs.add(r.get(output));
                 int added = 0;
                 for (int i = 0; i < sites.size(); i++) {
                     FfnSite s = sites.get(i);
@@ -53,13 +59,13 @@ final class Recorder {
                 tokens += added;
             }
         }
-        List<Activations> out = new ArrayList<>();
+        List<Activations> acts = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
             FfnSite s = sites.get(i);
-            out.add(new Activations(tokens, s.in, s.width, java.util.Arrays.copyOf(xs[i], tokens * s.in),
+            acts.add(new Activations(tokens, s.in, s.width, java.util.Arrays.copyOf(xs[i], tokens * s.in),
                     java.util.Arrays.copyOf(as[i], tokens * s.width)));
         }
-        return out;
+        return new Recording(acts, outputs);
     }
 
     private static float[] floats(Tensor t, FfnSite s) {

@@ -35,26 +35,28 @@ record Router(Moe.RouterKind kind, int in, int experts, float[] weights, float[]
      * The ridge router: least squares from {@code [x, 1]} to each expert's true contribution ‖a_e · W2_e‖ on the
      * fitting tokens, with an L2 penalty of {@code lambda} times the mean diagonal of XᵀX (bias not penalised).
      */
-    static Router ridge(Activations acts, Contributions contributions, double lambda) {
+    static Router ridge(Activations acts, Contributions contributions, double lambda, MatMuls mm) {
         int in = acts.in(), e = contributions.experts(), d = in + 1;
+        int fit = 0;
+        for (int t = 0; t < acts.tokens(); t++) if (!Activations.heldOut(t)) fit++;
+        float[] x = new float[fit * d];
+        float[] y = new float[fit * e];
+        for (int t = 0, r = 0; t < acts.tokens(); t++) {
+            if (Activations.heldOut(t)) continue;
+            System.arraycopy(acts.x(), t * in, x, r * d, in);
+            x[r * d + in] = 1;
+            for (int k = 0; k < e; k++) y[r * e + k] = (float) contributions.norm(t, k);
+            r++;
+        }
+        float[] xtx = mm.transposedProduct(x, fit, d, x, d);
+        float[] xty = mm.transposedProduct(x, fit, d, y, e);
         double[] a = new double[d * d];
         double[] b = new double[d * e];
-        double[] row = new double[d];
-        for (int t = 0; t < acts.tokens(); t++) {
-            if (Activations.heldOut(t)) continue;
-            for (int f = 0; f < in; f++) row[f] = acts.x()[t * in + f];
-            row[in] = 1;
-            for (int i = 0; i < d; i++) {
-                double ri = row[i];
-                if (ri == 0) continue;
-                for (int j = i; j < d; j++) a[i * d + j] += ri * row[j];
-                for (int k = 0; k < e; k++) b[i * e + k] += ri * contributions.norm(t, k);
-            }
-        }
-        for (int i = 0; i < d; i++) for (int j = 0; j < i; j++) a[i * d + j] = a[j * d + i];
+        for (int i = 0; i < a.length; i++) a[i] = xtx[i];
+        for (int i = 0; i < b.length; i++) b[i] = xty[i];
         double diag = 0;
         for (int i = 0; i < in; i++) diag += a[i * d + i];
-        double penalty = lambda * diag / in + 1e-12;
+        double penalty = lambda * diag / in + 1e-6;
         for (int i = 0; i < in; i++) a[i * d + i] += penalty;
         double[] sol = Cholesky.solve(a, b, d, e);
         float[] rw = new float[in * e];
