@@ -53,12 +53,12 @@ final class ContribForm {
         return w.bias() == null ? null : w.bias().value();
     }
 
-    static void emit(Emitter em, FfnSite site, Layout layout, Router router, int topK, boolean softmax) {
+    static void emit(Emitter em, FfnSite site, Layout layout, Routing routing) {
         int e = layout.experts(), m = layout.expertSize(), in = site.in, out = site.out, width = site.width;
         boolean gated = site.gate != null;
         Value shape = em.op("Shape", list(site.x));
         Value flat = em.op("Reshape", list(site.x, em.longs("flat_shape", new long[] {2}, -1, in)));
-        Value w = Routing.gateWeights(em, flat, router, topK, softmax);
+        Value w = routing.gateWeights(em, flat);
         Value probs = em.op("Log", list(w));
 
         float[] w1 = site.up.input(1).initializer().toFloats();
@@ -96,14 +96,15 @@ final class ContribForm {
         Value fc2w = em.floats("fc2", new long[] {e, out, m}, fc2);
         Value moe = (gated
                 ? em.node("com.microsoft", "MoE", list(flat, probs, fc1w, bias1, fc2w), 1, activation,
-                Attribute.of("k", (long) topK), Attribute.of("normalize_routing_weights", 1L),
+                Attribute.of("k", (long) routing.topK()), Attribute.of("normalize_routing_weights", 1L),
                 Attribute.of("swiglu_fusion", 1L), Attribute.of("activation_alpha", 1f),
                 Attribute.of("activation_beta", 0f))
                 : em.node("com.microsoft", "MoE", list(flat, probs, fc1w, bias1, fc2w), 1, activation,
-                Attribute.of("k", (long) topK), Attribute.of("normalize_routing_weights", 1L))).output(0);
-        if (!softmax) moe = em.op("Mul", list(moe, em.floats("k", new long[0], new float[] {topK})));
+                Attribute.of("k", (long) routing.topK()), Attribute.of("normalize_routing_weights", 1L))).output(0);
+        if (!routing.softmax()) moe = em.op("Mul", list(moe, em.floats("k", new long[0], new float[] {routing.topK()})));
         if (layout.shared() > 0)
             moe = em.op("Add", list(moe, ExpertSlice.emit(em, site, flat, 0, layout.shared(), "shared")));
+        moe = routing.compensated(em, moe, w);
         site.down.output(0).replaceAllUsesWith(em.op("Reshape", list(moe, shape)));
     }
 }

@@ -78,4 +78,18 @@ final class Contributions {
     int out() {
         return out;
     }
+
+    /** Each routed expert's mean contribution over the fitting tokens, {@code [experts, out]}. */
+    float[] means() {
+        float[] m = new float[experts * out];
+        int n = 0;
+        for (int t = 0; t < tokens; t++) {
+            if (Activations.heldOut(t)) continue;
+            n++;
+            for (int k = 0; k < experts; k++)
+                for (int o = 0; o < out; o++) m[k * out + o] += component(t, k, o);
+        }
+        for (int i = 0; i < m.length; i++) m[i] /= Math.max(1, n);
+        return m;
+    }
 }

@@ -5,6 +5,7 @@ import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.ir.Use;
 import dev.tailor.compiler.ir.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,6 +76,15 @@ final class Emitter {
         Node n = node(original.domain(), original.opType(), inputs, original.outputs().size());
         for (Attribute a : original.attributes()) n.setAttribute(a);
         return n;
+    }
+
+    /** Makes every reader of {@code v} read {@code v + addend} instead (the Add goes right after v's producer). */
+    void addToReaders(Value v, Value addend) {
+        List<Use> uses = List.copyOf(v.uses());
+        Node add = new Node(null, "Add", list(v, addend), List.of(fresh("add")));
+        add.setName(fresh("Add"));
+        graph.insertAfter(v.producer(), add);
+        for (Use u : uses) u.node().setInput(u.index(), add.output(0));
     }
 
     static List<Value> list(Value... values) {

@@ -12,8 +12,8 @@ import dev.tailor.compiler.ir.Value;
 final class MaskedForm {
     private MaskedForm() {}
 
-    static void emit(Emitter em, FfnSite site, Layout layout, Router router, int topK, boolean softmax) {
-        Value w = Routing.gateWeights(em, site.x, router, topK, softmax);
+    static void emit(Emitter em, FfnSite site, Layout layout, Routing routing) {
+        Value w = routing.gateWeights(em, site.x);
         int width = layout.width(), e = layout.experts();
         float[] spread = new float[e * width];
         for (int k = 0; k < e; k++) for (int i = layout.start(k); i < layout.end(k); i++) spread[k * width + i] = 1;
@@ -24,5 +24,7 @@ final class MaskedForm {
             mask = em.op("Add", list(mask, em.floats("shared", new long[] {width}, shared)));
         }
         site.down.setInput(0, em.op("Mul", list(site.hidden, mask)));
+        Value c = routing.compensation(em, w);
+        if (c != null) em.addToReaders(site.down.output(0), c);
     }
 }

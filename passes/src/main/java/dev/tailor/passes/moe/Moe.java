@@ -94,6 +94,11 @@ public final class Moe implements Pass {
             + "contrib (com.microsoft MoE)")
     Form form = Form.MASKED;
 
+    @Option(doc = "add each unpicked expert's mean contribution on calibration data instead of nothing (a bias "
+            + "per expert, weighted by 1 - its gate weight): dropping an expert then costs only its deviation from "
+            + "its mean")
+    boolean compensate = false;
+
     @Option(doc = "calibration tokens recorded per FFN at most (a quarter is held out to measure the router)", min = 16)
     int tokens = 4096;
 
@@ -117,11 +122,12 @@ public final class Moe implements Pass {
 
         CalibrationData cal = context.calibration();
         boolean hasData = cal != null && !cal.batches().isEmpty();
-        String needs = shared > 0 ? "shared > 0" : clustering == Clustering.COACTIVATION ? "clustering=coactivation"
+        String needs = shared > 0 ? "shared > 0" : compensate ? "compensate=true"
+                : clustering == Clustering.COACTIVATION ? "clustering=coactivation"
                 : router == RouterKind.RIDGE ? "router=ridge" : null;
         if (needs != null && !hasData)
             throw new PassException("moe", needs + " needs calibration data; give some (tailor compile --calibration) "
-                    + "or use shared=0, clustering=kmeans, router=centroid");
+                    + "or use shared=0, clustering=kmeans, router=centroid, compensate=false");
         PassResult result = PassResult.changed(true).metric("form", form.name().toLowerCase())
                 .metric("experts", experts).metric("top_k", topK);
         List<Activations> recorded = null;
@@ -218,15 +224,17 @@ public final class Moe implements Pass {
         row.put("expert_neurons", layout.expertSize());
         row.put("shared_neurons", sharedSize);
         Router chosen = Router.centroid(site, layout);
+        float[] means = null;
         if (acts != null) {
             Contributions c = Contributions.of(acts, site.downWeights(), site.out, layout, mm);
+            if (compensate) means = c.means();
             boolean softmax = gate == GateWeights.SOFTMAX;
-            RouterQuality centroid = RouterQuality.measure(chosen, acts, c, topK, softmax);
+            RouterQuality centroid = RouterQuality.measure(chosen, acts, c, topK, softmax, means);
             row.put("centroid_accuracy", centroid.accuracy());
             RouterQuality quality = centroid;
             if (router != RouterKind.CENTROID) {
                 Router ridgeRouter = Router.ridge(acts, c, ridge, mm);
-                RouterQuality r = RouterQuality.measure(ridgeRouter, acts, c, topK, softmax);
+                RouterQuality r = RouterQuality.measure(ridgeRouter, acts, c, topK, softmax, means);
                 row.put("ridge_accuracy", r.accuracy());
                 if (router == RouterKind.RIDGE || r.accuracy() > centroid.accuracy()
                         || (r.accuracy() == centroid.accuracy() && r.relativeError() < centroid.relativeError())) {
@@ -251,11 +259,11 @@ public final class Moe implements Pass {
 
         site.permute(layout.order());
         em.at(site.down, site.sublayer.id().replace('.', '_') + "_moe");
-        boolean softmax = gate == GateWeights.SOFTMAX;
+        Routing routing = new Routing(chosen, topK, gate == GateWeights.SOFTMAX, means);
         switch (form) {
-            case MASKED -> MaskedForm.emit(em, site, layout, chosen, topK, softmax);
-            case SPARSE -> SparseForm.emit(em, site, layout, chosen, topK, softmax);
-            case CONTRIB -> ContribForm.emit(em, site, layout, chosen, topK, softmax);
+            case MASKED -> MaskedForm.emit(em, site, layout, routing);
+            case SPARSE -> SparseForm.emit(em, site, layout, routing);
+            case CONTRIB -> ContribForm.emit(em, site, layout, routing);
         }
         return row;
     }

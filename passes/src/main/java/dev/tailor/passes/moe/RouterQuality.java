@@ -5,12 +5,14 @@ import java.util.Arrays;
 /**
  * How well a router does on the held-out calibration tokens of one FFN: {@code accuracy}, the mean share of the
  * {@code top_k} experts with the largest true contribution that the router picks; {@code relativeError} and
- * {@code cosine} of the converted FFN's output (shared expert plus the picked experts, weighted) against the
- * dense FFN's (biases left out: both keep them).
+ * {@code cosine} of the converted FFN's output (shared expert plus the picked experts, weighted, plus the mean
+ * contribution of the others when compensating) against the dense FFN's (biases left out: both keep them).
  */
 record RouterQuality(double accuracy, double relativeError, double cosine, int tokens) {
 
-    static RouterQuality measure(Router router, Activations acts, Contributions c, int topK, boolean softmax) {
+    /** @param means each expert's mean contribution, added when it is not picked (compensation), or null */
+    static RouterQuality measure(Router router, Activations acts, Contributions c, int topK, boolean softmax,
+                                 float[] means) {
         int e = c.experts(), out = c.out();
         double hits = 0, errSq = 0, fullSq = 0, cosSum = 0;
         int n = 0;
@@ -32,6 +34,7 @@ record RouterQuality(double accuracy, double relativeError, double cosine, int t
                     float v = c.component(t, k, o);
                     full += v;
                     moe += w[k] * v;
+                    if (means != null) moe += (1 - w[k]) * means[k * out + o];
                 }
                 dot += full * moe;
                 nf += full * full;

@@ -16,10 +16,10 @@ import dev.tailor.compiler.ir.Value;
 final class SparseForm {
     private SparseForm() {}
 
-    static void emit(Emitter em, FfnSite site, Layout layout, Router router, int topK, boolean softmax) {
+    static void emit(Emitter em, FfnSite site, Layout layout, Routing routing) {
         Value shape = em.op("Shape", list(site.x));
         Value flat = em.op("Reshape", list(site.x, em.longs("flat_shape", new long[] {2}, -1, site.in)));
-        Value w = Routing.gateWeights(em, flat, router, topK, softmax);
+        Value w = routing.gateWeights(em, flat);
         Value sum = layout.shared() > 0 ? ExpertSlice.emit(em, site, flat, 0, layout.shared(), "shared")
                 : em.op("ConstantOfShape", list(em.op("Shape", list(flat))),
                 Attribute.of("value", Tensor.ofFloats("value", new long[] {1}, 0f)));
@@ -33,12 +33,13 @@ final class SparseForm {
             Value scatterIndices = em.op("Reshape", list(nonZero, column));
             Value xe = em.op("Gather", list(flat, rows), Attribute.of("axis", 0L));
             Value ye = ExpertSlice.emit(em, site, xe, layout.start(k), layout.end(k), name);
-            if (softmax)
+            if (routing.softmax())
                 ye = em.op("Mul", list(ye, em.op("Reshape", list(em.op("Gather", list(gate, rows),
                         Attribute.of("axis", 0L)), column))));
             Value before = em.op("Gather", list(sum, rows), Attribute.of("axis", 0L));
             sum = em.op("ScatterND", list(sum, scatterIndices, em.op("Add", list(before, ye))));
         }
+        sum = routing.compensated(em, sum, w);
         site.down.output(0).replaceAllUsesWith(em.op("Reshape", list(sum, shape)));
     }
 }

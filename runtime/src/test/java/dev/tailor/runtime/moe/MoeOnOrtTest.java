@@ -61,17 +61,15 @@ class MoeOnOrtTest {
         for (String name : List.of("bert_tiny", "llama_tiny")) {
             Model original = OnnxReader.read(ExportedModels.file(name));
             Dataset data = data(original);
-            for (String form : List.of("masked", "sparse")) {
-                for (String shared : List.of("0", "0.25")) {
-                    Model m = OnnxReader.read(ExportedModels.file(name));
-                    PassReport r = convert(m, "moe(experts=4, top_k=4, shared=" + shared + ", form=" + form + ")", data);
-                    assertEquals(List.of(), Verifier.verify(m), name + " " + form);
-                    Validator.OutputMetrics o = compare(original, m, data);
-                    assertTrue(o.maxAbsError() < 1e-4, name + " " + form + " shared=" + shared + ": " + o);
-                    assertTrue((Double) r.result().metrics().get("output_cosine") > 0.99999, r.result().metrics()
-                            .toString());
-                    if (form.equals("sparse")) assertTrue(count(m, "ScatterND") > 0, name + " has no ScatterND");
-                }
+            for (String options : List.of("form=masked", "form=sparse, shared=0.25, compensate=true", "form=sparse")) {
+                Model m = OnnxReader.read(ExportedModels.file(name));
+                PassReport r = convert(m, "moe(experts=4, top_k=4, " + options + ")", data);
+                assertEquals(List.of(), Verifier.verify(m), name + " " + options);
+                Validator.OutputMetrics o = compare(original, m, data);
+                assertTrue(o.maxAbsError() < 1e-4, name + " " + options + ": " + o);
+                assertTrue((Double) r.result().metrics().get("output_cosine") > 0.99999, r.result().metrics()
+                        .toString());
+                if (options.contains("sparse")) assertTrue(count(m, "ScatterND") > 0, name + " has no ScatterND");
             }
         }
     }
@@ -81,7 +79,7 @@ class MoeOnOrtTest {
         for (String name : List.of("bert_tiny", "llama_tiny")) {
             Model original = OnnxReader.read(ExportedModels.file(name));
             Dataset data = data(original);
-            for (String options : List.of("top_k=1", "top_k=2, shared=0.25, gate=softmax", "top_k=2, router=ridge")) {
+            for (String options : List.of("top_k=1", "top_k=2, shared=0.25, gate=softmax", "top_k=2, router=ridge, compensate=true")) {
                 Model masked = OnnxReader.read(ExportedModels.file(name));
                 convert(masked, "moe(experts=4, " + options + ", form=masked)", data);
                 List<String> others = name.equals("llama_tiny") ? List.of("sparse", "contrib") : List.of("sparse");

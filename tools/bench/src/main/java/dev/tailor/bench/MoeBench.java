@@ -30,13 +30,13 @@ import java.util.function.Supplier;
 
 /**
  * The Dense2MoE benchmark. Fidelity: all-MiniLM-L6-v2 converted with 8 experts at top-k 8, 6, 4, 2, centroid
- * against ridge router, with and without a shared expert (calibration on lines 1..256 of the shared corpus,
- * measured on the evaluation split: mean-pooled embedding cosine and top-10 neighbour agreement against the
- * original); then a SwiGLU decoder, the same sweep with perplexity and logits agreement. Speed: the sparse form
+ * against ridge router, with and without a shared expert and compensation (calibration on lines 1..128 of the
+ * shared corpus, measured on the evaluation split: mean-pooled embedding cosine and top-10 neighbour agreement
+ * against the original); then a SwiGLU decoder, the same sweep with perplexity and logits agreement. Speed: the sparse form
  * against the masked one (and the dense original) on ONNX Runtime's CPU provider with one intra-op thread,
  * interleaved runs, ratio of medians (above 1: sparse is faster).
  *
- * <pre>tools/bench/run moe [--lines 3001..4000] [--calibration-lines 1..256] [--runs 100] [--latency-batch 8]
+ * <pre>tools/bench/run moe [--lines 3001..4000] [--calibration-lines 1..128] [--runs 100] [--latency-batch 8]
  *                      [--lm MODEL --lm-calibration NPZ --lm-evaluation NPZ] [--skip minilm,decoder,latency]</pre>
  */
 public final class MoeBench {
@@ -44,7 +44,7 @@ public final class MoeBench {
 
     public static void main(String[] args) {
         LineRange lines = LineRange.EVALUATION;
-        LineRange calibrationLines = new LineRange(1, 256);
+        LineRange calibrationLines = new LineRange(1, 128);
         int runs = 100;
         int latencyBatch = 8;
         Path lm = null, lmCalibration = null, lmEvaluation = null;
@@ -92,9 +92,10 @@ public final class MoeBench {
             for (String router : List.of("centroid", "ridge"))
                 for (int k : new int[] {6, 4, 2})
                     pipelines.add("moe(experts=8, top_k=" + k + ", router=" + router + ", shared=" + shared + ")");
+        for (int k : new int[] {6, 4, 2})
+            pipelines.add("moe(experts=8, top_k=" + k + ", router=ridge, shared=0.25, compensate=true)");
         pipelines.add("moe(experts=8, top_k=2, router=ridge, shared=0.25, clustering=coactivation)");
         pipelines.add("moe(experts=8, top_k=2, router=ridge, shared=0.25, gate=softmax)");
-        pipelines.add("moe(experts=8, top_k=4, router=ridge, shared=0.25, clustering=coactivation)");
         for (String p : pipelines) {
             Model m = minilm.get();
             Map<String, Object> metrics = convert(m, p, calibration);
@@ -104,7 +105,8 @@ public final class MoeBench {
                     metrics.get("top_k"), routers(metrics), option(p, "shared", "0"), active(metrics),
                     mean(metrics, "router_accuracy"), mean(metrics, "ffn_relative_error"), r.pooledCosineMean(),
                     r.pooledCosineMin(), r.neighbourAgreement(), (Double) metrics.get("output_cosine"));
-            if (p.contains("clustering") || p.contains("gate=")) System.out.println("|   ^ `" + p + "` |||||||||");
+            if (p.contains("clustering") || p.contains("gate=") || p.contains("compensate"))
+                System.out.println("|   ^ `" + p + "` |||||||||");
         }
         System.out.println();
     }
