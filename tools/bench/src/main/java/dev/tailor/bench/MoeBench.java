@@ -125,7 +125,7 @@ public final class MoeBench {
                 lm != null ? lm.getFileName() : "llama_tiny (random weights)", calibration.description(),
                 eval.description());
         Perplexity.Result base = Perplexity.of(original, eval.batches(), one);
-        System.out.printf(Locale.ROOT, "original perplexity %.3f over %d predictions%n%n", base.perplexity(), base.tokens());
+        System.out.printf(Locale.ROOT, "original perplexity %.3f over %d predictions%n%n", base.perplexity(), base.targets());
         System.out.println("| top-k | router | shared | active FFN params | router accuracy | FFN rel. error | "
                 + "perplexity | vs original | logits cosine | top-1 agreement |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
