@@ -19,7 +19,7 @@ import dev.tailor.runtime.data.DataOptions;
 import dev.tailor.runtime.data.DataSources;
 import dev.tailor.runtime.data.Dataset;
 import dev.tailor.runtime.data.LineRange;
-import dev.tailor.testdata.ExportedModels;
+import dev.tailor.testdata.TrainedLm;
 import dev.tailor.testdata.ModelZoo;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,9 +32,10 @@ import java.util.function.Supplier;
  * The Dense2MoE benchmark. Fidelity: all-MiniLM-L6-v2 converted with 8 experts at top-k 8, 6, 4, 2, centroid
  * against ridge router, with and without a shared expert and compensation (calibration on lines 1..128 of the
  * shared corpus, measured on the evaluation split: mean-pooled embedding cosine and top-10 neighbour agreement
- * against the original); then a SwiGLU decoder, the same sweep with perplexity and logits agreement. Speed: the sparse form
- * against the masked one (and the dense original) on ONNX Runtime's CPU provider with one intra-op thread,
- * interleaved runs, ratio of medians (above 1: sparse is faster).
+ * against the original); then a SwiGLU decoder (lm_tiny, trained; its calibration and held-out token rows), the
+ * same sweep with perplexity and logits agreement. Speed: the sparse form against the masked one (and the dense
+ * original) on ONNX Runtime's CPU provider with one intra-op thread, interleaved runs, ratio of medians (above 1:
+ * sparse is faster).
  *
  * <pre>tools/bench/run moe [--lines 3001..4000] [--calibration-lines 1..128] [--runs 100] [--latency-batch 8]
  *                      [--lm MODEL --lm-calibration NPZ --lm-evaluation NPZ] [--skip minilm,decoder,latency]</pre>
@@ -112,18 +113,15 @@ public final class MoeBench {
     }
 
     private static void decoderSweep(Path lm, Path lmCalibration, Path lmEvaluation, Sessions.Options one) {
-        Supplier<Model> model = () -> OnnxReader.read(lm != null ? lm : ExportedModels.file("llama_tiny"));
+        Path file = lm != null ? lm : TrainedLm.model();
+        Supplier<Model> model = () -> OnnxReader.read(file);
         Model original = model.get();
-        DataOptions synthetic = DataOptions.DEFAULTS.withBatches(8).withBatchSize(4).withSequenceLength(64);
-        Dataset calibration = lmCalibration != null
-                ? DataSources.open(lmCalibration, original, DataOptions.DEFAULTS.withBatchSize(16))
-                : DataSources.open(null, original, synthetic);
-        Dataset eval = lmEvaluation != null
-                ? DataSources.open(lmEvaluation, original, DataOptions.DEFAULTS.withBatchSize(16))
-                : DataSources.open(null, original, synthetic.withSeed(1));
+        DataOptions rows = DataOptions.DEFAULTS.withBatchSize(32);
+        Dataset calibration = DataSources.open(lmCalibration != null ? lmCalibration : TrainedLm.calibration(),
+                original, rows);
+        Dataset eval = DataSources.open(lmEvaluation != null ? lmEvaluation : TrainedLm.evaluation(), original, rows);
         System.out.printf(Locale.ROOT, "## %s, every FFN to 8 experts; calibration %s; evaluation %s%n%n",
-                lm != null ? lm.getFileName() : "llama_tiny (random weights)", calibration.description(),
-                eval.description());
+                file.getFileName(), calibration.description(), eval.description());
         Perplexity.Result base = Perplexity.of(original, eval.batches(), one);
         System.out.printf(Locale.ROOT, "original perplexity %.3f over %d predictions%n%n", base.perplexity(), base.targets());
         System.out.println("| top-k | router | shared | active FFN params | router accuracy | FFN rel. error | "
@@ -136,6 +134,8 @@ public final class MoeBench {
                     if (k == 8 && !(shared.equals("0") && router.equals("centroid"))) continue;
                     pipelines.add("moe(experts=8, top_k=" + k + ", router=" + router + ", shared=" + shared + ")");
                 }
+        for (int k : new int[] {6, 4, 2})
+            pipelines.add("moe(experts=8, top_k=" + k + ", router=ridge, shared=0.25, compensate=true)");
         for (String p : pipelines) {
             Model m = model.get();
             Map<String, Object> metrics = convert(m, p, calibration);
@@ -147,6 +147,7 @@ public final class MoeBench {
                     mean(metrics, "router_accuracy"), mean(metrics, "ffn_relative_error"), ppl.perplexity(),
                     100 * (ppl.perplexity() / base.perplexity() - 1), o.cosine(),
                     o.top1Agreement() == null ? "-" : String.format(Locale.ROOT, "%.3f", o.top1Agreement()));
+            if (p.contains("compensate")) System.out.println("|   ^ `" + p + "` |||||||||");
         }
         System.out.println();
     }
