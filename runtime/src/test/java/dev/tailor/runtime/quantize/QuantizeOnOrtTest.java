@@ -37,7 +37,7 @@ import org.junit.jupiter.api.TestInstance;
  * Runtime's own quantized twin at fidelity. Timing is left to the bench ({@code tools/bench/run quantize}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class QuantizeOnOrtTest {
+public class QuantizeOnOrtTest {
     private static final PipelineParser PARSER = new PipelineParser(PassRegistry.load());
     private final Sessions.Options cpu = Sessions.Options.of(ExecutionProvider.CPU).withThreads(1, false);
     private Model fp32;
@@ -45,7 +45,7 @@ class QuantizeOnOrtTest {
     private Dataset calibration;
     private float[][] reference;
 
-    static Path sentences() {
+    public static Path sentences() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             Path p = d.resolve("shared/data/calibration-sentences.txt");
             if (Files.isRegularFile(p)) return p;
