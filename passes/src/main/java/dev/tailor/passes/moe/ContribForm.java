@@ -2,6 +2,8 @@ package dev.tailor.passes.moe;
 
 import static dev.tailor.passes.moe.Emitter.list;
 
+import dev.tailor.compiler.anatomy.Role;
+import dev.tailor.compiler.anatomy.Weight;
 import dev.tailor.compiler.ir.Attribute;
 import dev.tailor.compiler.ir.Value;
 import java.util.Map;
@@ -49,7 +51,7 @@ final class ContribForm {
     }
 
     private static Value upBias(FfnSite site) {
-        var w = site.sublayer.weight(dev.tailor.compiler.anatomy.Role.UP);
+        Weight w = site.sublayer.weight(Role.UP);
         return w.bias() == null ? null : w.bias().value();
     }
 

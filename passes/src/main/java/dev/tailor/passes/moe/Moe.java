@@ -2,6 +2,7 @@ package dev.tailor.passes.moe;
 
 import dev.tailor.compiler.anatomy.Anatomy;
 import dev.tailor.compiler.anatomy.AnatomyException;
+import dev.tailor.compiler.anatomy.Role;
 import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.SublayerPattern;
 import dev.tailor.compiler.ir.Model;
@@ -250,12 +251,13 @@ public final class Moe implements Pass {
         } else {
             row.put("router", chosen.kind().name().toLowerCase());
         }
-        long perNeuron = (long) site.in * (site.gate != null ? 2 : 1) + site.out
-                + site.neuronConstants.size() + (site.gate != null && site.gateBias() != null ? 1 : 0);
-        long fixed = (site.sublayer.weight(dev.tailor.compiler.anatomy.Role.DOWN).bias() != null ? site.out : 0);
-        long router = (long) site.in * experts + experts;
+        // Per neuron: its up (and gate) column, its down row and its biases; the down bias is always active.
+        long perNeuron = (long) site.in * (site.gate != null ? 2 : 1) + site.out + site.neuronConstants.size();
+        long fixed = site.sublayer.weight(Role.DOWN).bias() != null ? site.out : 0;
+        long routerParameters = (long) site.in * experts + experts;
         row.put("ffn_parameters", perNeuron * width + fixed);
-        row.put("active_ffn_parameters", perNeuron * (sharedSize + (long) topK * layout.expertSize()) + fixed + router);
+        row.put("active_ffn_parameters", perNeuron * (sharedSize + (long) topK * layout.expertSize()) + fixed
+                + routerParameters);
 
         site.permute(layout.order());
         em.at(site.down, site.sublayer.id().replace('.', '_') + "_moe");

@@ -6,6 +6,7 @@ import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.compiler.pass.Evaluator;
 import dev.tailor.passes.prune.Scoring;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -62,8 +63,8 @@ final class Recorder {
         List<Activations> acts = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
             FfnSite s = sites.get(i);
-            acts.add(new Activations(tokens, s.in, s.width, java.util.Arrays.copyOf(xs[i], tokens * s.in),
-                    java.util.Arrays.copyOf(as[i], tokens * s.width)));
+            acts.add(new Activations(tokens, s.in, s.width, Arrays.copyOf(xs[i], tokens * s.in),
+                    Arrays.copyOf(as[i], tokens * s.width)));
         }
         return new Recording(acts, outputs);
     }

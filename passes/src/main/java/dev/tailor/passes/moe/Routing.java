@@ -5,6 +5,7 @@ import static dev.tailor.passes.moe.Emitter.list;
 import dev.tailor.compiler.ir.Attribute;
 import dev.tailor.compiler.ir.DataType;
 import dev.tailor.compiler.ir.Value;
+import java.util.Arrays;
 
 /**
  * The router in the graph, shared by the masked and sparse forms: {@code scores = x·R + b}; {@code TopK} gives the
@@ -34,7 +35,7 @@ record Routing(Router router, int topK, boolean softmax, float[] means) {
                 em.longs("top_end", new long[] {1}, 1), last));
         Value exp = em.op("Mul", list(em.op("Exp", list(em.op("Sub", list(scores, max)))), mask));
         float[] ones = new float[e];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         Value sum = em.op("MatMul", list(exp, em.floats("ones", new long[] {e, 1}, ones)));
         return em.op("Div", list(exp, sum));
     }
