@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * Compilation.Result r = new Compilation(Path.of("model.onnx"))
- *         .pipeline("prune(count=2) | dce | quantize(mode=int8_dynamic)")
+ *         .pipeline("prune(count=2) | quantize(mode=int8_dynamic)")
  *         .output(Path.of("out.onnx"))
  *         .calibration(Path.of("sentences.txt"), DataOptions.DEFAULTS.withTokenizer(tokenizer))
  *         .validate(Compilation.Validation.defaults())
