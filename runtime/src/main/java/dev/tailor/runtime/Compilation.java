@@ -219,7 +219,7 @@ public final class Compilation {
 
         Validator.Report report = null;
         if (validation != null) {
-            progress.begin("validating on ONNX Runtime (" + validationData.description() + ")", 0);
+            progress.begin("validating on ONNX Runtime (" + validationData.size() + " batches)", 0);
             try {
                 report = Validator.validate(original, compiled, validationData.batches(), validation.session(),
                         validation.thresholds());

@@ -146,7 +146,8 @@ final class CompileCommand implements Callable<Integer> {
             if (console.verbose() || v instanceof Number || v instanceof Boolean
                     || v instanceof String s && s.length() <= 40) shown.put(k, v);
         });
-        console.info(String.format(Locale.ROOT, "  %-10s %8.1f ms  %s", r.pass(), r.millis(), shown));
+        console.info(String.format(Locale.ROOT, "  %-10s %8.1f ms  %s", r.pass(), r.millis(),
+                DiffReport.PassRun.format(shown)));
         for (String note : r.result().notes()) console.detail("      " + note);
     }
 

@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, dir + ": is a file, not a folder",
                     "give the demo a folder with -o DIR");
         Console console = Console.of(spec);
-        Path corpus = sentences != null ? sentences : SharedCorpus.find(home(), Path.of(""));
+        Path corpus = sentences != null ? sentences : relative(SharedCorpus.find(home(), Path.of("")));
         Path tokenizer = ModelZoo.ALL_MINILM_L6_V2.tokenizer();
         DataOptions text = DataOptions.DEFAULTS.withTokenizer(tokenizer).withMaxLength(MAX_LENGTH);
         String pipeline = pipeline(prune);
@@ -157,6 +157,13 @@ final class DemoCommand implements Callable<Integer> {
                 parts.add(counts[st.ordinal()] + " " + st.name().toLowerCase(Locale.ROOT)
                         + (st == BlockMap.Status.REMOVED ? " (" + String.join(", ", removed) + ")" : ""));
         return String.join(", ", parts);
+    }
+
+    /** {@code file} relative to the working folder, as the user would type it (it shows in the reports). */
+    private static Path relative(Path file) {
+        Path here = Path.of("").toAbsolutePath();
+        Path abs = file.toAbsolutePath().normalize();
+        return abs.getRoot().equals(here.getRoot()) ? here.relativize(abs) : abs;
     }
 
     /** The checkout the launcher runs from ({@code -Dtailor.home}), where the corpus is looked for first. */

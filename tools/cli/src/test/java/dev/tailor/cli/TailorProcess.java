@@ -40,7 +40,6 @@ final class TailorProcess {
             Path err = Files.createTempFile(logs, "stderr", ".txt");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("TAILOR_LOG_DIR", logs.toString());
-            pb.environment().remove("TAILOR_DEBUG");
             Process p = pb.start();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
