@@ -99,6 +99,12 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ReportFormat reportFormat = report == null ? null : ReportFiles.formatOf(report);
+        if (data.inputs != null && !validate)
+            throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, "--inputs gives the validation's inputs, but there is "
+                    + "no --validate", "add --validate, or give calibration data with --calibration");
+        if (calibrationLines != null && calibration == null)
+            throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, "--calibration-lines picks lines of --calibration, "
+                    + "which is missing", "add --calibration FILE (a text of one sentence per line, with --tokenizer)");
         Console console = Console.of(spec);
         Compilation c = new Compilation(new ModelSource(in).path())
                 .output(out)

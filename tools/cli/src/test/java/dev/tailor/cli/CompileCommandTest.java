@@ -61,6 +61,21 @@ class CompileCommandTest {
     }
 
     @Test
+    void dataOptionsThatWouldBeIgnoredAreUsageErrors() {
+        Path out = dir.resolve("out.onnx");
+        var r = ConvertCommandTest.tailor("compile", model().toString(), "-p", "dce", "-o", out.toString(), "--inputs",
+                "x.npy");
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
+        assertEquals("tailor: error: --inputs gives the validation's inputs, but there is no --validate\n"
+                + "tailor: hint: add --validate, or give calibration data with --calibration", r.err().strip());
+        var lines = ConvertCommandTest.tailor("compile", model().toString(), "-p", "dce", "-o", out.toString(),
+                "--calibration-lines", "1..16");
+        assertEquals(ExitCodes.BAD_INPUT, lines.code());
+        assertTrue(lines.err().startsWith("tailor: error: --calibration-lines picks lines of --calibration"), lines.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void passesListsTheirOptions() {
         var r = ConvertCommandTest.tailor("passes");
         assertEquals(0, r.code());
