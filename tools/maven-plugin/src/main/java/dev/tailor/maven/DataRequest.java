@@ -43,12 +43,16 @@ record DataRequest(Path path, Path tokenizer, LineRange lines, int batches, int 
         return new DataRequest(path, tokenizer, range, batches, batchSize, maxLength);
     }
 
-    /** The data, read for {@code model}; {@code defaultTokenizer} (a bundled model's) serves text without one. */
-    Dataset open(Model model, Path defaultTokenizer) {
+    /** How to read the data; {@code defaultTokenizer} (a bundled model's) serves text without a tokenizer. */
+    DataOptions options(Path defaultTokenizer) {
         DataOptions d = DataOptions.DEFAULTS;
-        DataOptions o = new DataOptions(batches, batchSize, d.sequenceLength(), d.pastLength(), d.seed(),
+        return new DataOptions(batches, batchSize, d.sequenceLength(), d.pastLength(), d.seed(),
                 tokenizer != null ? tokenizer : defaultTokenizer, maxLength, lines, d.padding());
-        return DataSources.open(path, model, o);
+    }
+
+    /** The data, read for {@code model}. */
+    Dataset open(Model model, Path defaultTokenizer) {
+        return DataSources.open(path, model, options(defaultTokenizer));
     }
 
     /** What this data is, for the fingerprint: the contents of every file it reads, and how it reads them. */

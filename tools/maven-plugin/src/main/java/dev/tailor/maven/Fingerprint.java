@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -51,20 +50,19 @@ record Fingerprint(Map<String, String> entries) {
 
     /** Writes the file atomically, so that an interrupted build never leaves a fingerprint for half an output. */
     void write(Path file) {
-        StringBuilder sb = new StringBuilder("# Tailor: what the compiled model was made from (delete to recompile)\n");
+        ReportFiles.writeAtomically(file, "# Tailor: what the compiled model was made from (delete to recompile)\n"
+                + text());
+    }
+
+    /** SHA-256 of all entries, in hex: one value that changes when any entry does. */
+    String sha256() {
+        return HexFormat.of().formatHex(sha256Digest().digest(text().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private String text() {
+        StringBuilder sb = new StringBuilder();
         entries.forEach((k, v) -> sb.append(k).append('=').append(v.replace("\n", "\\n")).append('\n'));
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write the fingerprint: " + e.getMessage(), e);
-        }
+        return sb.toString();
     }
 
     /** The fingerprint stored in {@code file}, or null when there is none or it cannot be read. */
@@ -86,7 +84,7 @@ record Fingerprint(Map<String, String> entries) {
 
     /** SHA-256 of a file's bytes, in hex. */
     static String hashFile(Path file) {
-        MessageDigest d = sha256();
+        MessageDigest d = sha256Digest();
         update(d, file);
         return HexFormat.of().formatHex(d.digest());
     }
@@ -97,7 +95,7 @@ record Fingerprint(Map<String, String> entries) {
      */
     static String hashTree(Path path) {
         if (!Files.isDirectory(path)) return hashFile(path);
-        MessageDigest d = sha256();
+        MessageDigest d = sha256Digest();
         try (Stream<Path> files = Files.walk(path)) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
                 d.update(path.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
@@ -119,7 +117,7 @@ record Fingerprint(Map<String, String> entries) {
         }
     }
 
-    private static MessageDigest sha256() {
+    private static MessageDigest sha256Digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

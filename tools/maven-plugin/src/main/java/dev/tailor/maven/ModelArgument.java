@@ -1,12 +1,10 @@
 package dev.tailor.maven;
 
 import dev.tailor.compiler.ir.Model;
-import dev.tailor.compiler.onnx.OnnxReader;
-import dev.tailor.compiler.text.TextReader;
+import dev.tailor.compiler.onnx.ModelFiles;
 import dev.tailor.testdata.ModelZoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.apache.maven.plugin.MojoFailureException;
 
 /**
@@ -38,8 +36,7 @@ record ModelArgument(String spec, Path file, ModelZoo bundled) {
     }
 
     Model read() {
-        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".onnxtxt") ? TextReader.read(file) : OnnxReader.read(file);
+        return ModelFiles.read(file);
     }
 
     /** The bundled model's tokenizer, or null for a model file. */

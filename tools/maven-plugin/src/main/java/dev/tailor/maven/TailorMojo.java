@@ -2,6 +2,7 @@ package dev.tailor.maven;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -17,6 +18,10 @@ abstract class TailorMojo extends AbstractMojo {
     /** Where reports are written. */
     @Parameter(property = "tailor.reportDirectory", defaultValue = "${project.build.directory}/tailor")
     File reportDirectory;
+
+    /** Report formats: markdown, html, json, text, or none. */
+    @Parameter(property = "tailor.reportFormats", defaultValue = "markdown,html,json")
+    List<String> reportFormats;
 
     /** The project folder: relative paths in parameters are resolved against it. */
     @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
@@ -50,5 +55,16 @@ abstract class TailorMojo extends AbstractMojo {
         Path base = basedir.toPath().toAbsolutePath();
         Path abs = p.toAbsolutePath();
         return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
+    }
+
+    void logReports(List<Path> written) {
+        if (!written.isEmpty()) getLog().info("Reports: " + String.join(", ", written.stream().map(this::shown).toList()));
+    }
+
+    /** A file name without its extension: the reports of model.onnx are model.md, model.html, model.json. */
+    static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
     }
 }

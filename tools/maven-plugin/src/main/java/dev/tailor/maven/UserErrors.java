@@ -4,6 +4,7 @@ import dev.tailor.compiler.analysis.VerificationException;
 import dev.tailor.compiler.onnx.ModelFormatException;
 import dev.tailor.compiler.pass.PassException;
 import dev.tailor.compiler.pass.PipelineException;
+import dev.tailor.runtime.CompilationException;
 import dev.tailor.runtime.ExecutionProviderException;
 import dev.tailor.runtime.data.DataException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,7 @@ final class UserErrors {
         if (e instanceof PassException p)
             return p.getCause() == null && !p.getMessage().contains("left the model broken");
         return e instanceof ModelFormatException || e instanceof PipelineException || e instanceof DataException
-                || e instanceof ExecutionProviderException || e instanceof UncheckedIOException;
+                || e instanceof ExecutionProviderException || e instanceof CompilationException
+                || e instanceof UncheckedIOException;
     }
 }

@@ -1,12 +1,13 @@
 package dev.tailor.maven;
 
-import dev.tailor.compiler.ir.Model;
+import dev.tailor.report.DiffReport;
+import dev.tailor.runtime.Compilation;
 import dev.tailor.runtime.ExecutionProvider;
 import dev.tailor.runtime.Sessions;
 import dev.tailor.runtime.Validator;
-import dev.tailor.runtime.data.Dataset;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -97,15 +98,18 @@ abstract class ValidatingMojo extends TailorMojo {
         }
     }
 
-    /** Runs both models on the validation data and logs how far the candidate moved. */
-    final Validator.Report validate(Validation v, Model reference, Model candidate, Path defaultTokenizer) {
-        Dataset inputs = v.data().open(reference, defaultTokenizer);
-        if (v.data().path() == null)
-            getLog().warn("Validating on synthetic inputs; set <validationData> to measure on real data");
-        Validator.Report r = Validator.validate(reference, candidate, inputs.batches(), Sessions.Options.of(v.provider()),
-                v.thresholds());
+    /** The validation as {@link Compilation} runs it. */
+    static Compilation.Validation forCompilation(Validation v, Path defaultTokenizer) {
+        return new Compilation.Validation(Sessions.Options.of(v.provider()), v.thresholds(), v.data().path(),
+                v.data().options(defaultTokenizer));
+    }
+
+    /** Logs how far the candidate moved, output by output. */
+    final void log(Validator.Report r, String inputs, boolean synthetic) {
+        if (synthetic) getLog().warn("Validated on synthetic inputs; set <validationData> to measure on real data");
         r.notices().forEach(n -> getLog().info(n));
-        getLog().info(String.format(Locale.ROOT, "Validation on %s, %s:", r.provider(), inputs.description()));
+        getLog().info(String.format(Locale.ROOT, "Validation on %s, %s: %s", r.provider(), inputs,
+                r.passed() ? "passed" : "FAILED"));
         for (Validator.OutputMetrics m : r.outputs()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                     "  %s: cosine %.6f, max abs error %.4g, mean abs error %.4g", m.name(), m.cosine(), m.maxAbsError(),
@@ -117,7 +121,12 @@ abstract class ValidatingMojo extends TailorMojo {
             getLog().info(line);
         }
         if (!r.cpuNodes().isEmpty()) getLog().warn("Nodes that fell back to the CPU: " + String.join(", ", r.cpuNodes()));
-        return r;
+    }
+
+    /** The report's output comparisons from a validation. */
+    static List<DiffReport.OutputComparison> comparisons(Validator.Report r) {
+        return r.outputs().stream().map(o -> new DiffReport.OutputComparison(o.name(), o.elements(), o.maxAbsError(),
+                o.meanAbsError(), o.relativeL2(), o.cosine())).toList();
     }
 
     /** The build's failure for a model that missed its thresholds. */

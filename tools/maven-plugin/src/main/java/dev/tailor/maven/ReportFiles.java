@@ -1,0 +1,64 @@
+package dev.tailor.maven;
+
+import dev.tailor.report.DiffReport;
+import dev.tailor.report.ReportFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.plugin.MojoFailureException;
+
+/** The report formats a goal was asked for, and the files it writes them to. */
+record ReportFiles(List<ReportFormat> formats) {
+
+    /** Parses the {@code reportFormats} parameter: text, json, markdown (md), html; "none" or empty for no reports. */
+    static ReportFiles check(List<String> names) throws MojoFailureException {
+        List<ReportFormat> formats = new ArrayList<>();
+        for (String n : names == null ? List.<String>of() : names) {
+            for (String part : n.split(",")) {
+                String s = part.strip();
+                if (s.isEmpty() || s.equalsIgnoreCase("none")) continue;
+                try {
+                    ReportFormat f = ReportFormat.parse(s);
+                    if (!formats.contains(f)) formats.add(f);
+                } catch (IllegalArgumentException e) {
+                    throw UserErrors.parameter("reportFormats", "unknown report format '" + s + "'",
+                            "use text, json, markdown or html (or none)");
+                }
+            }
+        }
+        return new ReportFiles(formats);
+    }
+
+    /** Writes {@code report} as {@code folder/name.EXT} in each format; returns the files written. */
+    List<Path> write(DiffReport report, Path folder, String name) {
+        List<Path> written = new ArrayList<>();
+        for (ReportFormat f : formats) {
+            Path file = folder.resolve(name + "." + f.extension());
+            writeAtomically(file, f.render(report));
+            written.add(file);
+        }
+        return written;
+    }
+
+    /** Writes through a temporary file renamed into place, so that no reader sees half a file. */
+    static void writeAtomically(Path file, String text) {
+        Path abs = file.toAbsolutePath();
+        try {
+            Files.createDirectories(abs.getParent());
+            Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+            try {
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(abs + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+}
