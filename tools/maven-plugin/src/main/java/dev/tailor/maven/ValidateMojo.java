@@ -6,8 +6,6 @@ import dev.tailor.report.GraphDiff;
 import dev.tailor.runtime.Sessions;
 import dev.tailor.runtime.Validator;
 import dev.tailor.runtime.data.Dataset;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugin.MojoFailureException;
@@ -27,29 +25,31 @@ public final class ValidateMojo extends ValidatingMojo {
     @Parameter(property = "tailor.model")
     String model;
 
-    /** The model to check (by default compile's output). */
+    /** The model to check: a file (by default compile's output) or a bundled model. */
     @Parameter(property = "tailor.output", defaultValue = "${project.build.outputDirectory}/tailor/model.onnx")
-    File output;
+    String output;
 
     @Override
     void run() throws MojoFailureException {
         ModelArgument reference = ModelArgument.resolve("model", model, basedir.toPath());
-        Path candidate = resolve(output);
-        if (!Files.isRegularFile(candidate))
-            throw UserErrors.parameter("output", candidate + ": no such model file", "run the compile goal first, "
-                    + "or give the path of the model to check");
+        ModelArgument candidate = ModelArgument.resolve("output", output, basedir.toPath());
         ReportFiles reports = ReportFiles.check(reportFormats);
         Validation v = checkValidation();
 
         Model ref = reference.read();
-        Model cand = ModelArgument.resolve("output", candidate.toString(), basedir.toPath()).read();
+        Model cand = candidate.read();
         Dataset inputs = v.data().open(ref, reference.tokenizer());
         Validator.Report r = Validator.validate(ref, cand, inputs.batches(), Sessions.Options.of(v.provider()),
                 v.thresholds());
         log(r, inputs.description(), v.data().path() == null);
-        DiffReport diff = GraphDiff.compare(reference.spec(), ref, shown(candidate), cand).withOutputs(comparisons(r));
-        List<Path> written = reports.write(diff, reportDirectory.toPath(), stem(candidate) + ".validation");
+        DiffReport diff = GraphDiff.compare(reference.spec(), ref, label(candidate), cand).withOutputs(comparisons(r));
+        List<Path> written = reports.write(diff, reportDirectory.toPath(), stem(candidate.file()) + ".validation");
         logReports(written);
-        if (!r.passed()) throw missed(shown(candidate), r);
+        if (!r.passed()) throw missed(label(candidate), r);
+    }
+
+    /** A bundled model as written, a file relative to the project. */
+    private String label(ModelArgument m) {
+        return m.bundled() != null ? m.spec() : shown(m.file());
     }
 }
