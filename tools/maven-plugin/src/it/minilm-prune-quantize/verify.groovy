@@ -17,9 +17,9 @@ assert report.after.weight_bytes < 0.7 * report.before.weight_bytes : "weights $
 def output = report.outputs.find { it.name == 'last_hidden_state' }
 assert output != null : 'no output metrics in the report'
 assert output.cosine >= 0.9 && output.cosine < 1.0 : "token cosine ${output.cosine}"
-def statuses = report.block_map.collectMany { b -> b.sublayers.collect { it.status } }
-assert statuses.count { it == 'removed' } == 1 : statuses
-assert statuses.count { it == 'quantized' } == 11 : statuses
+def prune = report.passes.find { it.pass == 'prune' }.metrics
+assert prune.removed.size() == 1 && prune.candidates == 12 : prune
+assert prune.parameters_after < prune.parameters_before
 
 assert log.contains('Compiling @minilm with prune(count=1) | quantize(mode=int8_dynamic) (no earlier build)')
 assert log =~ /Validation on \w+, .*evaluation\.txt.*: passed/
