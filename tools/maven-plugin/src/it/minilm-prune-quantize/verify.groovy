@@ -20,6 +20,10 @@ assert output.cosine >= 0.9 && output.cosine < 1.0 : "token cosine ${output.cosi
 def prune = report.passes.find { it.pass == 'prune' }.metrics
 assert prune.removed.size() == 1 && prune.candidates == 12 : prune
 assert prune.parameters_after < prune.parameters_before
+// The block map follows each sublayer into the result: the pruned one is gone, the other eleven are int8.
+def statuses = report.block_map.collectMany { b -> b.sublayers.collect { it.status } }
+assert statuses.count { it == 'removed' } == 1 : statuses
+assert statuses.count { it == 'quantized' } == 11 : statuses
 
 assert log.contains('Compiling @minilm with prune(count=1) | quantize(mode=int8_dynamic) (no earlier build)')
 assert log =~ /Validation on \w+, .*evaluation\.txt.*: passed/

@@ -2,12 +2,8 @@ package dev.tailor.maven;
 
 import dev.tailor.report.DiffReport;
 import dev.tailor.report.ReportFormat;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.tailor.report.TextFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.maven.plugin.MojoFailureException;
@@ -39,26 +35,9 @@ record ReportFiles(List<ReportFormat> formats) {
         List<Path> written = new ArrayList<>();
         for (ReportFormat f : formats) {
             Path file = folder.resolve(name + "." + f.extension());
-            writeAtomically(file, f.render(report));
+            TextFiles.writeAtomically(file, f.render(report));
             written.add(file);
         }
         return written;
-    }
-
-    /** Writes through a temporary file renamed into place, so that no reader sees half a file. */
-    static void writeAtomically(Path file, String text) {
-        Path abs = file.toAbsolutePath();
-        try {
-            Files.createDirectories(abs.getParent());
-            Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-            try {
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(abs + ": cannot write: " + e.getMessage(), e);
-        }
     }
 }
