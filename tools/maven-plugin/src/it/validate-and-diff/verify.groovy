@@ -13,4 +13,9 @@ assert diff.before.model == '@minilm' && diff.after.model == '@minilm-q'
 assert diff.op_types.any { it.op_type == 'MatMulInteger' && it.after > 0 && it.before == 0 }
 assert log =~ /@minilm -> @minilm-q: \d+ -> \d+ nodes \(\d+ added, \d+ removed, \d+ changed\)/
 assert log.contains('Reports: target/tailor/minilm-vs-q.md, target/tailor/minilm-vs-q.html, target/tailor/minilm-vs-q.json')
+// The parameters are documented from their declarations, each with its user property (help wraps its lines).
+def help = log.replaceAll(/\[INFO\]/, ' ').replaceAll(/\s+/, ' ')
+assert help.contains('tailor:compile')
+assert help.contains('pipeline The pipeline, inline: for example prune(count=2) | quantize(mode=int8_dynamic). User property: tailor.pipeline')
+assert help.contains('force (Default: false) Compile even when the fingerprint says nothing changed. User property: tailor.force')
 return true
