@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * Compilation.Result r = new Compilation(Path.of("model.onnx"))
- *         .pipeline("prune(count=2) | dce | quantize(mode=int8_dynamic)")
+ *         .pipeline("prune(count=2) | quantize(mode=int8_dynamic)")
  *         .output(Path.of("out.onnx"))
  *         .calibration(Path.of("sentences.txt"), DataOptions.DEFAULTS.withTokenizer(tokenizer))
  *         .validate(Compilation.Validation.defaults())
@@ -219,7 +219,7 @@ public final class Compilation {
 
         Validator.Report report = null;
         if (validation != null) {
-            progress.begin("validating on ONNX Runtime (" + validationData.description() + ")", 0);
+            progress.begin("validating on ONNX Runtime (" + validationData.size() + " batches)", 0);
             try {
                 report = Validator.validate(original, compiled, validationData.batches(), validation.session(),
                         validation.thresholds());

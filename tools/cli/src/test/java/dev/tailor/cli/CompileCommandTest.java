@@ -55,7 +55,8 @@ class CompileCommandTest {
                 "-o", out.toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertEquals("tailor: error: " + file + ":3:1: unknown pass 'csee'; did you mean 'cse'? (tailor passes lists "
-                + "them)\n  csee\n  ^", r.err().strip());
+                + "them)\n  csee\n  ^\ntailor: hint: 'tailor passes' lists every pass with its options; 'tailor "
+                + "compile --help' shows pipeline examples", r.err().strip());
         assertFalse(Files.exists(out));
     }
 

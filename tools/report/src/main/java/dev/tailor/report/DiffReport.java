@@ -49,6 +49,14 @@ public record DiffReport(Side before, Side after, Matching matching, List<OpType
         public static List<PassRun> of(List<dev.tailor.compiler.pass.PassReport> reports) {
             return reports.stream().map(PassRun::of).toList();
         }
+
+        /**
+         * Measurements as the readable reports print them: {@code name=value, ...}, doubles to 5 significant
+         * digits, long lists cut with their size.
+         */
+        public static String format(java.util.Map<String, Object> metrics) {
+            return TextRenderer.metrics(metrics);
+        }
     }
 
     /** How one graph output of {@code after} compares with {@code before}'s on the same inputs. */

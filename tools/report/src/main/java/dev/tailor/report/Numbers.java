@@ -43,7 +43,7 @@ public final class Numbers {
     static String flopRule(DiffReport r) {
         int seq = r.before().flops() != null ? r.before().flops().sequenceLength()
                 : r.after().flops() != null ? r.after().flops().sequenceLength() : GraphDiff.DEFAULT_SEQUENCE_LENGTH;
-        return "FLOPs per token (per sequence position): 2 x output elements x reduced size of every MatMul, Gemm and "
-                + "Conv, at batch 1 and sequence length " + seq + ", divided by " + seq + "; other ops not counted.";
+        return "FLOPs per token (per sequence position): 2 x output elements x reduced size of every MatMul, Gemm, "
+                + "Conv and int8 product (MatMulInteger, DynamicQuantizeMatMul, MatMulIntegerToFloat), at batch 1 and sequence length " + seq + ", divided by " + seq + "; other ops not counted.";
     }
 }
