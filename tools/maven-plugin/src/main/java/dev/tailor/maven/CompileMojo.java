@@ -114,7 +114,7 @@ public final class CompileMojo extends ValidatingMojo {
 
         compilation.calibration(calibration.path(), calibration.options(source.tokenizer()))
                 .reports(r -> getLog().info(String.format(Locale.ROOT, "  %-10s %8.1f ms  %s", r.pass(), r.millis(),
-                        r.result().metrics())));
+                        DiffReport.PassRun.format(r.result().metrics()))));
         if (validation != null) compilation.validate(forCompilation(validation, source.tokenizer()));
         long start = System.nanoTime();
         Compilation.Result result = compilation.run();
