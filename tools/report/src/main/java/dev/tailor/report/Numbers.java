@@ -2,19 +2,20 @@ package dev.tailor.report;
 
 import java.util.Locale;
 
-/** Number formats shared by the renderers. */
-final class Numbers {
+/** Number formats shared by the renderers (and the tools' summaries). */
+public final class Numbers {
     private Numbers() {}
 
     /** 22713216 as "22.71 M"; small numbers as they are. */
-    static String count(long n) {
+    public static String count(long n) {
         if (Math.abs(n) < 10_000) return Long.toString(n);
         if (Math.abs(n) < 10_000_000) return String.format(Locale.ROOT, "%.2f k", n / 1e3);
         if (Math.abs(n) < 10_000_000_000L) return String.format(Locale.ROOT, "%.2f M", n / 1e6);
         return String.format(Locale.ROOT, "%.2f G", n / 1e9);
     }
 
-    static String bytes(long n) {
+    /** 1536 as "1.5 KiB". */
+    public static String bytes(long n) {
         if (n < 1024) return n + " B";
         if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         if (n < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
