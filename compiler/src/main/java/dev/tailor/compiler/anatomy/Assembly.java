@@ -135,7 +135,7 @@ final class Assembly {
         if (block.stream().hiddenSize < 0) block.stream().hiddenSize = d.weights.values().iterator().next().in();
         Value out = j.postNorm != null ? j.postNorm.output() : j.after;
         return new Sublayer(id, d.kind, block, j.node, j.skip, out, d.branchIn, j.branch, norm, weights, d.attention,
-                d.ffn, nodes);
+                d.ffn, nodes, f.proj.sideBranchList(nodes));
     }
 
     /** The branch's nodes: its region, the residual add, its norm, its projections, and what only they use. */

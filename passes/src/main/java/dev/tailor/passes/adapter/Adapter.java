@@ -105,7 +105,7 @@ public final class Adapter implements Pass {
                     : Bottleneck.Weights.initial(hidden, width, random);
             Bottleneck.insert(graft, s, kind == Kind.PARALLEL, activation, (float) scaling, w);
             placed.add(s.id());
-            bottleneck = width;
+            bottleneck = w.size();
         }
         PassResult r = PassResult.changed(true).metric("kind", kind.name().toLowerCase()).metric("sites", placed)
                 .metric("size", bottleneck).metric("activation", activation.name().toLowerCase())

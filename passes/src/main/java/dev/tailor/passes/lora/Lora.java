@@ -179,7 +179,7 @@ public final class Lora implements Pass {
     private void insert(Graft graft, LoraUpdate u, Map<Node, Value> outputs) {
         LoraSite s = u.site();
         Node product = s.product();
-        Value y = outputs.getOrDefault(product, product.output(0));
+        Value y = outputs.getOrDefault(product, biased(product.output(0)));
         Value a = graft.weight(s.id() + ".lora_A", new long[] {s.in(), u.rank()}, u.aTransposed());
         Value b = graft.weight(s.id() + ".lora_B", new long[] {u.rank(), s.out()}, u.bTransposed());
         Graft.Cursor c = graft.after(y.producer());
@@ -189,6 +189,15 @@ public final class Lora implements Pass {
         Value sum = c.op(prefix, "Add", y, low);
         Graft.redirect(y, sum, sum.producer());
         outputs.put(product, sum);
+    }
+
+    /** The product's output after its bias Add, when it has one (the update joins after it, as the bias stays its own). */
+    private static Value biased(Value y) {
+        if (y.useCount() != 1 || y.isGraphOutput()) return y;
+        Node u = y.uses().get(0).node();
+        boolean bias = u.opType().equals("Add") && u.domainName().isEmpty()
+                && u.inputs().stream().anyMatch(v -> v != y && v != null && v.initializer() != null);
+        return bias ? u.output(0) : y;
     }
 
     /** Folds each update into its weight; returns how many shared weights were copied rather than changed. */
