@@ -7,7 +7,7 @@ length, JSON header, raw little-endian data) and adapter_config.json, as PEFT's 
 tensor names base_model.model.<module>.lora_A.weight [r, in] and .lora_B.weight [out, r].
 
   minilm_qv    all-MiniLM-L6-v2 (BertModel): attention.self.query/value of 6 layers, r=4, alpha=8, A and B
-               drawn with std 0.02 (a trained adapter's size of update; 0.05 for the tiny models)
+               drawn with std 0.01 (a modest trained update; 0.05 for the tiny models)
   gpt2_c_attn  gpt2_tiny: the fused c_attn of 2 blocks, fan_in_fan_out=true (GPT-2's Conv1D), r=2, alpha=4
   llama_qv     llama_tiny: q_proj/v_proj of 2 layers, use_rslora=true, r=4, alpha=8 (scale alpha/sqrt(r))
 
@@ -63,7 +63,7 @@ def adapter(name, seed, modules, r, alpha, target_modules, fan_in_fan_out=False,
 
 
 adapter("minilm_qv", 1, [("encoder.layer.%d.attention.self.%s" % (i, m), (384, 384))
-                         for i in range(6) for m in ("query", "value")], 4, 8, ["query", "value"], std=0.02)
+                         for i in range(6) for m in ("query", "value")], 4, 8, ["query", "value"], std=0.01)
 adapter("gpt2_c_attn", 2, [("transformer.h.%d.attn.c_attn" % i, (64, 192)) for i in range(2)], 2, 4, ["c_attn"],
         fan_in_fan_out=True)
 adapter("llama_qv", 3, [("model.layers.%d.self_attn.%s" % (i, m), (64, out))

@@ -1,7 +1,6 @@
 package dev.tailor.passes.adapter;
 
 import dev.tailor.compiler.anatomy.Anatomy;
-import dev.tailor.compiler.anatomy.AnatomyException;
 import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.SublayerKind;
 import dev.tailor.compiler.ir.Model;
@@ -78,12 +77,7 @@ public final class Adapter implements Pass {
 
     @Override
     public PassResult run(Model model, PassContext context) {
-        Anatomy anatomy;
-        try {
-            anatomy = Anatomy.of(model).requireBlocks();
-        } catch (AnatomyException e) {
-            throw new PassException("adapter", e.getMessage());
-        }
+        Anatomy anatomy = Graft.anatomy(model, "adapter");
         List<SublayerKind> kinds = kinds();
         List<Sublayer> targets = new ArrayList<>();
         for (Sublayer s : anatomy.sublayers())

@@ -1,5 +1,7 @@
 package dev.tailor.passes.graft;
 
+import dev.tailor.compiler.anatomy.Anatomy;
+import dev.tailor.compiler.anatomy.AnatomyException;
 import dev.tailor.compiler.ir.DataType;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.Model;
@@ -37,6 +39,15 @@ public final class Graft {
         for (Value v : graph.inputs()) taken.add(v.name());
         for (Value v : graph.initializers()) taken.add(v.name());
         for (Node n : graph.nodes()) for (Value o : n.outputs()) if (o != null) taken.add(o.name());
+    }
+
+    /** The model's anatomy, or the pass's one-line refusal when it has no transformer blocks. */
+    public static Anatomy anatomy(Model model, String pass) {
+        try {
+            return Anatomy.of(model).requireBlocks();
+        } catch (AnatomyException e) {
+            throw new PassException(pass, e.getMessage());
+        }
     }
 
     /** Elements of the weights added so far. */

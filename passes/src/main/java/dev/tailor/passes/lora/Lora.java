@@ -1,7 +1,6 @@
 package dev.tailor.passes.lora;
 
 import dev.tailor.compiler.anatomy.Anatomy;
-import dev.tailor.compiler.anatomy.AnatomyException;
 import dev.tailor.compiler.anatomy.Block;
 import dev.tailor.compiler.anatomy.Role;
 import dev.tailor.compiler.anatomy.Sublayer;
@@ -78,12 +77,7 @@ public final class Lora implements Pass {
 
     @Override
     public PassResult run(Model model, PassContext context) {
-        Anatomy anatomy;
-        try {
-            anatomy = Anatomy.of(model).requireBlocks();
-        } catch (AnatomyException e) {
-            throw new PassException("lora", e.getMessage());
-        }
+        Anatomy anatomy = Graft.anatomy(model, "lora");
         PassResult result = PassResult.changed(true);
         List<LoraUpdate> updates;
         if (weights.isEmpty()) {
