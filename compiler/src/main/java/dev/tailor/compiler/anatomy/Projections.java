@@ -298,7 +298,7 @@ final class Projections {
                     if (t != null && t.elementCount() > 1 && counted.add(in)) params += t.elementCount();
                 }
             }
-            out.add(new SideBranch(nonlinear ? "adapter" : "lora", down.out(), params, n, List.copyOf(chain)));
+            out.add(new SideBranch(nonlinear ? "adapter" : "lora", null, down.out(), params, n, List.copyOf(chain)));
         }
         return out;
     }

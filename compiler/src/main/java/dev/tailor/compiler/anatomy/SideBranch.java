@@ -9,14 +9,19 @@ import java.util.List;
  * Anatomy reads the sublayer through it and lists it here.
  *
  * @param kind       {@code lora} or {@code adapter}
+ * @param target     for a LoRA update, the roles of the projection it updates ({@code q}, {@code qkv} for a fused one); otherwise null
  * @param width      the bottleneck: LoRA's rank, an adapter's size
  * @param parameters elements of its weights and biases
  * @param join       the {@code Add} that puts it on the sublayer
  * @param nodes      its nodes, from the join back to the down projection
  */
-public record SideBranch(String kind, long width, long parameters, Node join, List<Node> nodes) {
-    /** {@code lora(r8)}, {@code adapter(24)}. */
+public record SideBranch(String kind, String target, long width, long parameters, Node join, List<Node> nodes) {
+    /** {@code lora(q r8)}, {@code adapter(24)}. */
     public String describe() {
-        return kind + "(" + (kind.equals("lora") ? "r" : "") + width + ")";
+        return kind + "(" + (target != null ? target + " " : "") + (kind.equals("lora") ? "r" : "") + width + ")";
+    }
+
+    SideBranch on(String role) {
+        return new SideBranch(kind, role, width, parameters, join, nodes);
     }
 }
