@@ -51,7 +51,7 @@ public final class Adapter implements Pass {
     @Option(doc = "bottleneck size as hidden/reduction", min = 1)
     int reduction = 16;
 
-    @Option(doc = "bottleneck size in features (0: hidden/reduction)", min = 0)
+    @Option(doc = "bottleneck size in features (0: hidden/reduction; with weights, the file decides)", min = 0)
     int size = 0;
 
     @Option(doc = "activation between the projections")
