@@ -1,6 +1,7 @@
 package dev.tailor.runtime;
 
 import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.Floats;
 import dev.tailor.compiler.ir.Tensor;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -139,25 +140,14 @@ public final class Comparison {
         };
     }
 
-    /** IEEE 754 binary16 (ONNX FLOAT16) to float, exactly: every half value is representable as a float. */
+    /** IEEE 754 binary16 (ONNX FLOAT16) to float, exactly ({@link Floats#halfToFloat}). */
     public static float halfToFloat(short half) {
-        int h = half & 0xffff;
-        int sign = (h & 0x8000) << 16;
-        int exponent = (h >>> 10) & 0x1f;
-        int mantissa = h & 0x3ff;
-        if (exponent == 0x1f) // infinity, or NaN with its payload kept
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        if (exponent == 0) { // zero or subnormal: mantissa * 2^-24
-            float v = mantissa * 0x1p-24f;
-            return sign != 0 ? -v : v;
-        }
-        // normal: rebias the exponent from 15 to 127
-        return Float.intBitsToFloat(sign | ((exponent + (127 - 15)) << 23) | (mantissa << 13));
+        return Floats.halfToFloat(half);
     }
 
-    /** bfloat16 to float: bfloat16 is the upper half of a float's bits. */
+    /** bfloat16 to float ({@link Floats#bfloat16ToFloat}). */
     public static float bfloat16ToFloat(short b) {
-        return Float.intBitsToFloat((b & 0xffff) << 16);
+        return Floats.bfloat16ToFloat(b);
     }
 
     // ---- internals ----

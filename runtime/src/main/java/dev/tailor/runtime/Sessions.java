@@ -5,7 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.onnx.OnnxWriter;
-import dev.tailor.runtime.text.Json;
+import dev.tailor.compiler.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

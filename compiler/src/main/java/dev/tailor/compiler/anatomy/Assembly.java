@@ -135,7 +135,7 @@ final class Assembly {
         if (block.stream().hiddenSize < 0) block.stream().hiddenSize = d.weights.values().iterator().next().in();
         Value out = j.postNorm != null ? j.postNorm.output() : j.after;
         return new Sublayer(id, d.kind, block, j.node, j.skip, out, d.branchIn, j.branch, norm, weights, d.attention,
-                d.ffn, nodes);
+                d.ffn, nodes, targeted(f.proj.sideBranchList(nodes), weights));
     }
 
     /** The branch's nodes: its region, the residual add, its norm, its projections, and what only they use. */
@@ -174,6 +174,26 @@ final class Assembly {
     }
 
     /** The projection node that reads a weight's matrix (directly, or through a Transpose or Cast). */
+    /** Each LoRA update with the role of the projection whose output (or biased output) it joins. */
+    private List<SideBranch> targeted(List<SideBranch> sides, Map<Role, Weight> weights) {
+        List<SideBranch> out = new ArrayList<>();
+        for (SideBranch b : sides) {
+            Node join = b.join();
+            Value main = b.nodes().contains(join.input(0).producer()) ? join.input(1) : join.input(0);
+            StringBuilder role = new StringBuilder();
+            for (int step = 0; step < 3 && role.isEmpty() && main != null && main.producer() != null; step++) {
+                Node p = main.producer();
+                for (Map.Entry<Role, Weight> e : weights.entrySet()) {
+                    Proj pr = projectionOf(e.getValue());
+                    if (pr != null && pr.node() == p) role.append(e.getKey().id());
+                }
+                main = GraphView.is(p, "Add") ? (g.isDynamic(p.input(0)) ? p.input(0) : p.input(1)) : null;
+            }
+            out.add(b.kind().equals("lora") && !role.isEmpty() ? b.on(role.toString()) : b);
+        }
+        return out;
+    }
+
     private Proj projectionOf(Weight w) {
         Value m = w.matrix().value();
         for (Node u : g.users(m)) {

@@ -492,13 +492,14 @@ final class BranchReader {
     private Proj outProjection(Value out, Node core) {
         List<Proj> found = new ArrayList<>();
         Set<Value> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> side = f.proj.sideBranches(j.region);
         Deque<Value> work = new ArrayDeque<>();
         work.add(out);
         while (!work.isEmpty()) {
             Value v = work.poll();
             if (!seen.add(v)) continue;
             for (Node u : g.dataUsers(v)) {
-                if (!j.region.contains(u)) continue;
+                if (!j.region.contains(u) || side.contains(u)) continue;
                 Proj p = f.proj.of(u);
                 if (p != null) {
                     if (!found.contains(p)) found.add(p);
@@ -688,7 +689,9 @@ final class BranchReader {
     private Draft ffn() {
         Draft d = new Draft();
         List<Proj> ps = new ArrayList<>();
-        for (Node n : g.nodes) if (j.region.contains(n) && f.proj.of(n) != null) ps.add(f.proj.of(n));
+        Set<Node> side = f.proj.sideBranches(j.region);
+        for (Node n : g.nodes)
+            if (j.region.contains(n) && f.proj.of(n) != null && !side.contains(n)) ps.add(f.proj.of(n));
         List<Proj> exits = new ArrayList<>();
         for (Proj p : ps) if (writesBranch(p)) exits.add(p);
         if (exits.size() != 1)

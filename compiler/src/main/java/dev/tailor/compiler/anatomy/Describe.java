@@ -28,6 +28,7 @@ final class Describe {
             parts.add(f.describe());
             if (f.op() != null) parts.add(f.op());
         }
+        for (SideBranch b : s.sideBranches()) parts.add("+" + b.describe());
         return s.kind().id() + "(" + String.join(", ", parts) + ")";
     }
 }

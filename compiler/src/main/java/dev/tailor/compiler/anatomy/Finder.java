@@ -56,6 +56,7 @@ final class Finder {
                 Value b = n.input(1);
                 if (a == null || b == null || a == b || !g.isDynamic(a) || !g.isDynamic(b)) continue;
                 if (!g.floatOrUnknown(a) || !g.floatOrUnknown(b) || g.rank(a) == 0 || g.rank(b) == 0) continue;
+                if (proj.sideOf(n) != null) continue; // a bottleneck adapter on a branch, not a residual stream
                 addsExamined++;
                 j = orient(n, a, b, n.output(0), null);
                 if (j == null) j = orient(n, b, a, n.output(0), null);

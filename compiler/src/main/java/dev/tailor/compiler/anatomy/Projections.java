@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * Weight projections (an activation times a constant matrix: {@code MatMul}, {@code Gemm}, {@code FusedMatMul},
- * {@code MatMulInteger} after a (Dynamic)QuantizeLinear, {@code MatMulNBits}) and the backward trace from a value to
+ * {@code MatMulInteger} after a (Dynamic)QuantizeLinear, {@code MatMulNBits}, ONNX Runtime's
+ * {@code DynamicQuantizeMatMul} and {@code MatMulIntegerToFloat}) and the backward trace from a value to
  * the projections that compute it, through whatever
  * lies between (reshapes, head splits, rotary embeddings, KV-cache concatenation, head repetition), noting where a
  * fused projection's output is split.
@@ -123,6 +124,22 @@ final class Projections {
                 Node q = a.producer();
                 if (GraphView.is(q, "DynamicQuantizeLinear") || GraphView.is(q, "QuantizeLinear")) act = q.input(0);
                 return new Proj(n, act, new Param(n.input(1), t, 1, null), null, t.dims()[0], t.dims()[1]);
+            }
+            case "DynamicQuantizeMatMul", "MatMulIntegerToFloat" -> {
+                // ONNX Runtime's fused int8 products: (A float | A quantized by DynamicQuantizeLinear) x B int8 [K, N],
+                // with an optional bias input (4, resp. 6)
+                if (!ms) return null;
+                Tensor t = g.constant(n.input(1));
+                if (t == null || t.rank() != 2 || g.isDynamic(n.input(1))) return null;
+                Value act = a;
+                Node q = a.producer();
+                if (op.equals("MatMulIntegerToFloat") && isQuantize(q)) act = q.input(0);
+                int biasInput = op.equals("DynamicQuantizeMatMul") ? 4 : 6;
+                Param bias = null;
+                Tensor c = n.inputs().size() > biasInput && n.input(biasInput) != null
+                        ? g.constant(n.input(biasInput)) : null;
+                if (c != null && c.elementCount() == t.dims()[1]) bias = new Param(n.input(biasInput), c, 0, null);
+                return new Proj(n, act, new Param(n.input(1), t, 1, null), bias, t.dims()[0], t.dims()[1]);
             }
             case "MatMulNBits" -> {
                 if (!ms) return null;
@@ -233,6 +250,7 @@ final class Projections {
                     "ConstantOfShape"))
                 continue;
             t.nodes.add(p);
+            Value side = sideOf(p);
             boolean select = isSelect(p);
             List<Value> in = g.inputs(p);
             for (int i = 0; i < p.inputs().size(); i++) {
@@ -240,6 +258,7 @@ final class Projections {
                 // integer inputs are shapes and indices, except a quantized projection's result
                 if (x == null || (!g.floatOrUnknown(x) && of(x.producer()) == null)) continue;
                 if (select && i > 0) continue;
+                if (x == side) continue; // an adapter or LoRA update rides on this path; the path goes on past it
                 work.push(select && i == 0 ? new State(x, p, v.outputIndex()) : new State(x, s.sel(), s.out()));
             }
             for (Value x : in) if (!p.inputs().contains(x) && g.floatOrUnknown(x)) work.push(new State(x, s.sel(),
@@ -247,6 +266,93 @@ final class Projections {
         }
         return t;
     }
+
+    /**
+     * The bottleneck side branch an {@code Add} puts on its other operand, or null: a low-rank update (LoRA,
+     * {@code x·A·B}) or a bottleneck adapter ({@code up(act(down(x)))}) is a projection to few features
+     * followed, through elementwise operations only, by a projection back up to at least four times as many.
+     * Transformer sublayers widen or keep the width in the middle, so they never look like this.
+     */
+    Value sideOf(Node add) {
+        if (!GraphView.is(add, "Add") || add.inputs().size() != 2) return null;
+        for (int i = 0; i < 2; i++) {
+            Value x = add.input(i);
+            if (g.isDynamic(x) && g.isDynamic(add.input(1 - i)) && bottleneck(x) != null) return x;
+        }
+        return null;
+    }
+
+    /** The down projection of the bottleneck that ends in {@code v}, or null. */
+    Proj bottleneck(Value v) {
+        return bottleneck(v, new ArrayList<>());
+    }
+
+    /** The nodes of the side branches that {@code Add}s among {@code nodes} carry (adapters, LoRA updates). */
+    Set<Node> sideBranches(Iterable<Node> nodes) {
+        Set<Node> out = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node n : nodes) {
+            Value side = sideOf(n);
+            if (side != null) bottleneck(side, out);
+        }
+        return out;
+    }
+
+    /** The side branches that {@code Add}s among {@code nodes} carry, in order. */
+    List<SideBranch> sideBranchList(Iterable<Node> nodes) {
+        List<SideBranch> out = new ArrayList<>();
+        for (Node n : nodes) {
+            Value side = sideOf(n);
+            if (side == null) continue;
+            List<Node> chain = new ArrayList<>();
+            Proj down = bottleneck(side, chain);
+            boolean nonlinear = false;
+            long params = 0;
+            Set<Value> counted = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Node c : chain) {
+                nonlinear |= NONLINEAR.contains(c.opType());
+                for (Value in : c.inputs()) {
+                    Tensor t = in == null || g.isDynamic(in) ? null : g.constant(in);
+                    if (t != null && t.elementCount() > 1 && counted.add(in)) params += t.elementCount();
+                }
+            }
+            out.add(new SideBranch(nonlinear ? "adapter" : "lora", null, down.out(), params, n, List.copyOf(chain)));
+        }
+        return out;
+    }
+
+    private static final Set<String> NONLINEAR = Set.of("Relu", "Sigmoid", "Tanh", "Erf", "Gelu", "FastGelu",
+            "BiasGelu", "LeakyRelu", "Softplus", "HardSigmoid");
+
+    /** As {@link #bottleneck(Value)}, adding the nodes from {@code v} back to the down projection to {@code into}. */
+    private Proj bottleneck(Value v, java.util.Collection<Node> into) {
+        Proj up = null;
+        for (int steps = 0; v != null && steps < 12; steps++) {
+            Node p = v.producer();
+            if (p != null) into.add(p);
+            Proj pr = of(p);
+            if (pr != null) {
+                if (up != null) return pr.out() == up.in() ? pr : null;
+                if (pr.in() * 4 > pr.out()) return null;
+                up = pr;
+                v = pr.activation();
+                continue;
+            }
+            if (p == null || p.outputs().size() != 1) return null;
+            if (!ELEMENTWISE.contains(p.opType())) return null;
+            Value next = null;
+            for (Value in : p.inputs()) {
+                if (in == null || !g.isDynamic(in) || in == next) continue;
+                // x * f(x) (SiLU, GELU written out) reads the same x on both paths: follow the first
+                if (next != null && !GraphView.is(p, "Mul")) return null;
+                if (next == null) next = in;
+            }
+            v = next;
+        }
+        return null;
+    }
+
+    private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
+            "Erf", "Gelu", "FastGelu", "BiasGelu", "Cast", "Identity", "LeakyRelu", "Softplus", "HardSigmoid");
 
     /** Identity-keyed wrapper so values and nodes can sit in hash sets by identity. */
     private record Id(Object o) {
@@ -286,7 +392,11 @@ final class Projections {
             if (q == null || guard++ > 16)
                 throw new NotPlaced(sel, "cannot follow the fused projection " + p + " to the split "
                         + GraphView.label(sel));
-            if (GraphView.is(q, "Add") || GraphView.is(q, "Sub") || GraphView.is(q, "Mul") || GraphView.is(q, "Div")) {
+            Value side = sideOf(q);
+            if (side != null) {
+                v = q.input(0) == side ? q.input(1) : q.input(0); // a LoRA update of the fused matrix
+            } else if (GraphView.is(q, "Add") || GraphView.is(q, "Sub") || GraphView.is(q, "Mul")
+                    || GraphView.is(q, "Div")) {
                 Value a = q.input(0);
                 Value b = q.input(1);
                 v = g.isDynamic(a) && !g.isDynamic(b) ? a : !g.isDynamic(a) && g.isDynamic(b) ? b : null;

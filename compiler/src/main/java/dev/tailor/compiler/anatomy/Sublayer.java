@@ -4,6 +4,7 @@ import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.Value;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,9 +30,11 @@ public final class Sublayer {
     private final Attention attention;
     private final Ffn ffn;
     private final Set<Node> nodes;
+    private final List<SideBranch> sideBranches;
 
     Sublayer(String id, SublayerKind kind, Block block, Node residual, Value streamIn, Value streamOut, Value branchIn,
-             Value branchOut, Norm norm, Map<Role, Weight> weights, Attention attention, Ffn ffn, Set<Node> nodes) {
+             Value branchOut, Norm norm, Map<Role, Weight> weights, Attention attention, Ffn ffn, Set<Node> nodes,
+             List<SideBranch> sideBranches) {
         this.id = id;
         this.kind = kind;
         this.block = block;
@@ -45,6 +48,7 @@ public final class Sublayer {
         this.attention = attention;
         this.ffn = ffn;
         this.nodes = Collections.unmodifiableSet(nodes);
+        this.sideBranches = List.copyOf(sideBranches);
     }
 
     /** {@code b3.attn}, {@code b3.xattn}, {@code b3.ffn}. */
@@ -113,9 +117,15 @@ public final class Sublayer {
         return nodes;
     }
 
-    /** Elements of the weights, biases and norm parameters this sublayer owns. */
+    /** LoRA updates and bottleneck adapters on this sublayer, in graph order (their nodes are in {@link #nodes()}). */
+    public List<SideBranch> sideBranches() {
+        return sideBranches;
+    }
+
+    /** Elements of the weights, biases and norm parameters this sublayer owns, its side branches' included. */
     public long parameterCount() {
         long n = norm == null ? 0 : norm.parameterCount();
+        for (SideBranch b : sideBranches) n += b.parameters();
         for (Weight w : weights.values()) n += w.parameterCount();
         if (attention != null && attention.positionBias() != null) n += attention.positionBias().elementCount();
         return n;

@@ -1,6 +1,7 @@
 package dev.tailor.runtime.text;
 
 import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

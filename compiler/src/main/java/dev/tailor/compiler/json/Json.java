@@ -1,4 +1,4 @@
-package dev.tailor.runtime.text;
+package dev.tailor.compiler.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader (RFC 8259), enough for {@code tokenizer.json}: objects become
+ * The project's JSON: a small strict reader (RFC 8259; {@code tokenizer.json}, ONNX Runtime profiles, PEFT
+ * {@code adapter_config.json}, safetensors headers) and an indented writer (reports, {@code --json} output). Read
+ * objects become
  * {@code LinkedHashMap<String, Object>} (key order kept), arrays {@code List<Object>}, strings {@code String},
  * numbers {@code Long} when integral and in range, otherwise {@code Double}, and {@code true}/{@code false}/
  * {@code null} as {@code Boolean}/{@code null}. Malformed input raises {@link IllegalArgumentException} with the
- * offset of the problem.
+ * offset of the problem. The writer takes the same plain values (and any other object as its string).
  */
 public final class Json {
     private final String s;
@@ -27,6 +29,73 @@ public final class Json {
         p.skipSpace();
         if (p.pos != text.length()) throw p.error("unexpected text after the JSON value");
         return v;
+    }
+
+    /** {@code value} (maps, lists, strings, numbers, booleans, null) as indented JSON, ending in a newline. */
+    public static String write(Object value) {
+        StringBuilder b = new StringBuilder();
+        write(value, b, "");
+        return b.append('\n').toString();
+    }
+
+    private static void write(Object v, StringBuilder b, String indent) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof String s) {
+            quote(s, b);
+        } else if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            b.append("null");
+        } else if (v instanceof Number || v instanceof Boolean) {
+            b.append(v);
+        } else if (v instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                b.append("{}");
+                return;
+            }
+            b.append("{\n");
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                b.append(indent).append("  ");
+                quote(String.valueOf(e.getKey()), b);
+                b.append(": ");
+                write(e.getValue(), b, indent + "  ");
+                b.append(++i < m.size() ? ",\n" : "\n");
+            }
+            b.append(indent).append('}');
+        } else if (v instanceof List<?> l) {
+            if (l.isEmpty()) {
+                b.append("[]");
+                return;
+            }
+            b.append("[\n");
+            for (int i = 0; i < l.size(); i++) {
+                b.append(indent).append("  ");
+                write(l.get(i), b, indent + "  ");
+                b.append(i + 1 < l.size() ? ",\n" : "\n");
+            }
+            b.append(indent).append(']');
+        } else {
+            quote(v.toString(), b);
+        }
+    }
+
+    private static void quote(String s, StringBuilder b) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        b.append('"');
     }
 
     private Object value(int depth) {
