@@ -1,0 +1,74 @@
+package dev.tailor.passes.macaron;
+
+import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.Tensor;
+
+/**
+ * Float tensor arithmetic along one axis: the rows or columns of an FFN's matrices that belong to chosen hidden
+ * neurons, scaled. Results live on the heap; the source tensor is only read.
+ */
+final class NeuronTensors {
+    private NeuronTensors() {}
+
+    /**
+     * The slices {@code indices} of {@code t} along {@code axis}, in that order, each element times {@code scale}.
+     * A scale of 1 over every index in order is a copy.
+     */
+    static Tensor take(Tensor t, int axis, int[] indices, float scale, String name) {
+        if (t.dataType() != DataType.FLOAT)
+            throw new IllegalArgumentException(t.name() + " is " + t.dataType() + "; only float weights are supported");
+        long[] dims = t.dims();
+        long outer = 1;
+        for (int i = 0; i < axis; i++) outer *= dims[i];
+        long inner = 1;
+        for (int i = axis + 1; i < dims.length; i++) inner *= dims[i];
+        float[] src = t.toFloats();
+        int width = (int) dims[axis];
+        int n = (int) inner;
+        float[] out = new float[(int) (outer * indices.length * inner)];
+        int k = 0;
+        for (long o = 0; o < outer; o++)
+            for (int index : indices) {
+                int from = (int) ((o * width + index) * inner);
+                for (int j = 0; j < n; j++) out[k++] = src[from + j] * scale;
+            }
+        long[] shape = dims.clone();
+        shape[axis] = indices.length;
+        return Tensor.ofFloats(name, shape, out);
+    }
+
+    /** {@code t} times {@code scale} (0 gives zeros of its shape). */
+    static Tensor scaled(Tensor t, float scale, String name) {
+        return take(t, 0, all(t.dims()[0]), scale, name);
+    }
+
+    /** A copy of {@code t} under a new name that shares its data (nothing is read). */
+    static Tensor copy(Tensor t, String name) {
+        return t.withName(name);
+    }
+
+    /** Sum of squares of each slice of a float matrix along {@code axis}. */
+    static double[] squaredNorms(Tensor t, int axis) {
+        long[] dims = t.dims();
+        long outer = 1;
+        for (int i = 0; i < axis; i++) outer *= dims[i];
+        long inner = 1;
+        for (int i = axis + 1; i < dims.length; i++) inner *= dims[i];
+        float[] src = t.toFloats();
+        int width = (int) dims[axis];
+        double[] out = new double[width];
+        for (long o = 0; o < outer; o++)
+            for (int w = 0; w < width; w++)
+                for (long j = 0; j < inner; j++) {
+                    double v = src[(int) ((o * width + w) * inner + j)];
+                    out[w] += v * v;
+                }
+        return out;
+    }
+
+    static int[] all(long n) {
+        int[] a = new int[(int) n];
+        for (int i = 0; i < a.length; i++) a[i] = i;
+        return a;
+    }
+}
