@@ -117,6 +117,19 @@ final class FfnParams {
         return m;
     }
 
+    /**
+     * Makes the derived down matrix in {@code m} write after the FFN's post-norm instead of before it, for moved
+     * neurons whose output now joins the stream past that norm (see {@link NeuronTensors#throughNorm}).
+     */
+    void throughPostNorm(Map<Value, Value> m, double inverseSigma) {
+        Norm norm = ffn.norm();
+        Value d = m.get(down.matrix().value());
+        float[] gain = norm.gain() == null ? null : norm.gain().tensor().toFloats();
+        Tensor moved = NeuronTensors.throughNorm(d.initializer(), down.matrix().featureAxis(), gain, inverseSigma,
+                norm.kind() == Norm.Kind.LAYER_NORM, d.name());
+        d.setInitializer(moved);
+    }
+
     /** Copies of the gain and bias of {@code norm} (sharing their data), for a front half-step's own norm. */
     static Map<Value, Value> ownNorm(Graph g, FreshNames names, Norm norm, String tag) {
         Map<Value, Value> m = new IdentityHashMap<>();

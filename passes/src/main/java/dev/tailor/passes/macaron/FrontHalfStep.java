@@ -52,7 +52,7 @@ final class FrontHalfStep {
         for (Value v = source.streamIn(); v != null; v = castInput(v)) map.put(v, x);
         Node anchor = anchor(branch, map, x);
         List<Node> made = new ArrayList<>();
-        for (Node n : branch) anchor = place(copy(n, map, id), anchor, made);
+        for (Node n : branch) anchor = copyInto(n, map, id, anchor, made);
 
         Node residual = source.residual();
         int streamSide = residual.input(0) == source.streamIn() ? 0 : 1;
@@ -65,7 +65,7 @@ final class FrontHalfStep {
         if (post && postNorm) {
             Map<Value, Value> normMap = new IdentityHashMap<>(substitutions);
             normMap.put(norm.input(), h);
-            for (Node n : g.nodeList()) if (norm.nodes().contains(n)) anchor = place(copy(n, normMap, id), anchor, made);
+            for (Node n : g.nodeList()) if (norm.nodes().contains(n)) anchor = copyInto(n, normMap, id, anchor, made);
             h = normMap.get(norm.output());
         }
         h.setType(x.type());
@@ -76,6 +76,17 @@ final class FrontHalfStep {
     private static Value castInput(Value v) {
         Node p = v.producer();
         return p != null && p.opType().equals("Cast") && p.domainName().isEmpty() ? p.input(0) : null;
+    }
+
+    /**
+     * Places a copy of {@code n} after {@code anchor}, preceded by copies of the input-less nodes ({@code Constant})
+     * it reads: exporters put those right before their user, which may lie after the half-step.
+     */
+    private Node copyInto(Node n, Map<Value, Value> map, String id, Node anchor, List<Node> made) {
+        for (Value v : n.inputs())
+            if (v != null && !map.containsKey(v) && v.producer() != null && v.producer().inputs().isEmpty())
+                anchor = place(copy(v.producer(), map, id), anchor, made);
+        return place(copy(n, map, id), anchor, made);
     }
 
     /** A copy of {@code n} reading through {@code map}; its outputs are added to the map. */
@@ -113,7 +124,7 @@ final class FrontHalfStep {
                 if (v == null) continue;
                 Value read = map.getOrDefault(v, v);
                 Node p = read.producer();
-                if (p != null && !branch.contains(p)) needed.add(p);
+                if (p != null && !branch.contains(p) && !p.inputs().isEmpty()) needed.add(p);
             }
         Node last = null;
         for (Node n : g.nodes()) if (needed.contains(n)) last = n;

@@ -162,7 +162,7 @@ public final class Macaron implements Pass {
             throw new PassException(PASS, "split ranks neurons by their energy on data, but no evaluator is available; "
                     + "run it from the tailor command or give the pass manager an ONNX Runtime evaluator");
         List<FfnParams> ffns = new ArrayList<>(sources.values());
-        List<double[]> energies = NeuronEnergy.measure(model, ffns, context.evaluator(), data);
+        List<NeuronEnergy.Stats> stats = NeuronEnergy.measure(model, ffns, context.evaluator(), data);
         List<String> moves = new ArrayList<>();
         List<Double> shares = new ArrayList<>();
         Map<Sublayer, Map<Value, Value>> kept = new IdentityHashMap<>();
@@ -173,7 +173,8 @@ public final class Macaron implements Pass {
                 moves.add(frontId(b) + " <- zero (first block)");
                 continue;
             }
-            double[] e = energies.get(ffns.indexOf(src));
+            NeuronEnergy.Stats st = stats.get(ffns.indexOf(src));
+            double[] e = st.energy();
             int k = (int) Math.round(fraction * src.hidden);
             if (k < 1 || k >= src.hidden)
                 throw new PassException(PASS, "fraction=" + fraction + " moves " + k + " of " + src.ffn.id() + "'s "
@@ -182,6 +183,7 @@ public final class Macaron implements Pass {
             String id = frontId(b);
             Map<Value, Value> subs = src.derive(g, names, "_" + id, parts[0], true, 1f, 0f);
             ownPreNorm(subs, g, names, src.ffn, id);
+            if (isPost(src.ffn)) src.throughPostNorm(subs, st.inverseSigma());
             front.insert(src.ffn, b.sublayer(SublayerKind.ATTN), subs, false, id);
             kept.put(src.ffn, src.derive(g, names, "_kept", parts[1], true, 1f, 1f));
             double moved = 0, total = 0;
@@ -258,6 +260,10 @@ public final class Macaron implements Pass {
     private static void ownPreNorm(Map<Value, Value> subs, Graph g, FreshNames names, Sublayer ffn, String id) {
         Norm n = ffn.norm();
         if (n != null && n.placement() == Norm.Placement.PRE) subs.putAll(FfnParams.ownNorm(g, names, n, "_" + id));
+    }
+
+    private static boolean isPost(Sublayer s) {
+        return s.norm() != null && s.norm().placement() == Norm.Placement.POST;
     }
 
     /** The block before {@code b} on its stream, or null. */

@@ -47,6 +47,36 @@ final class NeuronTensors {
         return t.withName(name);
     }
 
+    /**
+     * A down matrix whose contribution moves from before a post-norm to after it: each output row (the vector a
+     * neuron writes) is centred when the norm is a LayerNorm (it removes the mean), then scaled per feature by the
+     * norm's gain and by the mean inverse scale {@code 1/sigma} the norm divided by on calibration data.
+     */
+    static Tensor throughNorm(Tensor down, int featureAxis, float[] gain, double inverseSigma, boolean center,
+                              String name) {
+        long[] d = down.dims();
+        int features = (int) d[featureAxis];
+        int neurons = (int) d[1 - featureAxis];
+        float[] w = down.toFloats();
+        float[] out = new float[w.length];
+        for (int j = 0; j < neurons; j++) {
+            double mean = 0;
+            if (center) {
+                for (int h = 0; h < features; h++) mean += w[index(featureAxis, j, h, neurons, features)];
+                mean /= features;
+            }
+            for (int h = 0; h < features; h++) {
+                int i = index(featureAxis, j, h, neurons, features);
+                out[i] = (float) ((w[i] - mean) * (gain == null ? 1 : gain[h]) * inverseSigma);
+            }
+        }
+        return Tensor.ofFloats(name, d.clone(), out);
+    }
+
+    private static int index(int featureAxis, int neuron, int feature, int neurons, int features) {
+        return featureAxis == 1 ? neuron * features + feature : feature * neurons + neuron;
+    }
+
     /** Sum of squares of each slice of a float matrix along {@code axis}. */
     static double[] squaredNorms(Tensor t, int axis) {
         long[] dims = t.dims();
