@@ -90,9 +90,7 @@ final class FfnParams {
     Map<Value, Value> derive(Graph g, FreshNames names, String tag, int[] neurons, boolean ownInputs, float downScale,
                              float biasScale) {
         boolean all = neurons.length == hidden;
-        if (!all && packed())
-            throw new IllegalArgumentException(ffn.id() + " packs gate and up into one tensor ("
-                    + up.matrix() + "); its neurons cannot be split");
+        if (!all && packed()) throw new IllegalStateException(ffn.id() + ": a packed gate/up cannot be sliced");
         Map<Value, Value> m = new IdentityHashMap<>();
         if (ownInputs || !all) {
             for (Weight w : new Weight[] {up, gate}) {

@@ -60,6 +60,7 @@ final class FrontHalfStep {
         addIn.set(1 - streamSide, map.get(source.branchOut()));
         Node add = new Node("Add", addIn, names.fresh(id + "/residual_out"));
         add.setName(names.fresh(id + "/residual"));
+        add.metadata().put("tailor.pass", "macaron");
         anchor = place(add, anchor, made);
         Value h = add.output(0);
         if (post && postNorm) {

@@ -156,7 +156,16 @@ public final class Macaron implements Pass {
         Map<Block, FfnParams> sources = new LinkedHashMap<>();
         for (Block b : selected) {
             Block prev = previous(b);
-            if (prev != null) sources.put(b, FfnParams.of(prev.sublayer(SublayerKind.FFN)));
+            if (prev == null) continue;
+            FfnParams src = FfnParams.of(prev.sublayer(SublayerKind.FFN));
+            int k = moved(src);
+            if (k < 1 || k >= src.hidden)
+                throw new PassException(PASS, "fraction=" + fraction + " moves " + k + " of " + src.ffn.id() + "'s "
+                        + src.hidden + " neurons; choose a fraction that moves at least one and keeps at least one");
+            if (src.packed())
+                throw new PassException(PASS, src.ffn.id() + " packs gate and up into one tensor (" + src.up.matrix()
+                        + "); its neurons cannot be split; use mode=exact or mode=duplicate");
+            sources.put(b, src);
         }
         if (data == null)
             throw new PassException(PASS, "split ranks neurons by their energy on data, but no evaluator is available; "
@@ -175,10 +184,7 @@ public final class Macaron implements Pass {
             }
             NeuronEnergy.Stats st = stats.get(ffns.indexOf(src));
             double[] e = st.energy();
-            int k = (int) Math.round(fraction * src.hidden);
-            if (k < 1 || k >= src.hidden)
-                throw new PassException(PASS, "fraction=" + fraction + " moves " + k + " of " + src.ffn.id() + "'s "
-                        + src.hidden + " neurons; choose a fraction that moves at least one and keeps at least one");
+            int k = moved(src);
             int[][] parts = lowest(e, k);
             String id = frontId(b);
             Map<Value, Value> subs = src.derive(g, names, "_" + id, parts[0], true, 1f, 0f);
@@ -260,6 +266,10 @@ public final class Macaron implements Pass {
     private static void ownPreNorm(Map<Value, Value> subs, Graph g, FreshNames names, Sublayer ffn, String id) {
         Norm n = ffn.norm();
         if (n != null && n.placement() == Norm.Placement.PRE) subs.putAll(FfnParams.ownNorm(g, names, n, "_" + id));
+    }
+
+    private int moved(FfnParams src) {
+        return (int) Math.round(fraction * src.hidden);
     }
 
     private static boolean isPost(Sublayer s) {
