@@ -18,19 +18,14 @@ final class NeuronTensors {
         if (t.dataType() != DataType.FLOAT)
             throw new IllegalArgumentException(t.name() + " is " + t.dataType() + "; only float weights are supported");
         long[] dims = t.dims();
-        long outer = 1;
-        for (int i = 0; i < axis; i++) outer *= dims[i];
-        long inner = 1;
-        for (int i = axis + 1; i < dims.length; i++) inner *= dims[i];
+        Axis a = Axis.of(dims, axis);
         float[] src = t.toFloats();
-        int width = (int) dims[axis];
-        int n = (int) inner;
-        float[] out = new float[(int) (outer * indices.length * inner)];
+        float[] out = new float[a.outer * indices.length * a.inner];
         int k = 0;
-        for (long o = 0; o < outer; o++)
+        for (int o = 0; o < a.outer; o++)
             for (int index : indices) {
-                int from = (int) ((o * width + index) * inner);
-                for (int j = 0; j < n; j++) out[k++] = src[from + j] * scale;
+                int from = (o * a.width + index) * a.inner;
+                for (int j = 0; j < a.inner; j++) out[k++] = src[from + j] * scale;
             }
         long[] shape = dims.clone();
         shape[axis] = indices.length;
@@ -79,21 +74,27 @@ final class NeuronTensors {
 
     /** Sum of squares of each slice of a float matrix along {@code axis}. */
     static double[] squaredNorms(Tensor t, int axis) {
-        long[] dims = t.dims();
-        long outer = 1;
-        for (int i = 0; i < axis; i++) outer *= dims[i];
-        long inner = 1;
-        for (int i = axis + 1; i < dims.length; i++) inner *= dims[i];
+        Axis a = Axis.of(t.dims(), axis);
         float[] src = t.toFloats();
-        int width = (int) dims[axis];
-        double[] out = new double[width];
-        for (long o = 0; o < outer; o++)
-            for (int w = 0; w < width; w++)
-                for (long j = 0; j < inner; j++) {
-                    double v = src[(int) ((o * width + w) * inner + j)];
+        double[] out = new double[a.width];
+        for (int o = 0; o < a.outer; o++)
+            for (int w = 0; w < a.width; w++)
+                for (int j = 0; j < a.inner; j++) {
+                    double v = src[(o * a.width + w) * a.inner + j];
                     out[w] += v * v;
                 }
         return out;
+    }
+
+    /** A row-major tensor seen along one axis: elements before it, its width, elements after it. */
+    private record Axis(int outer, int width, int inner) {
+        static Axis of(long[] dims, int axis) {
+            long outer = 1;
+            for (int i = 0; i < axis; i++) outer *= dims[i];
+            long inner = 1;
+            for (int i = axis + 1; i < dims.length; i++) inner *= dims[i];
+            return new Axis(Math.toIntExact(outer), Math.toIntExact(dims[axis]), Math.toIntExact(inner));
+        }
     }
 
     static int[] all(long n) {
