@@ -9,59 +9,75 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A causal language model's perplexity on token batches: {@code exp} of the mean next-token cross-entropy over
- * the positions whose token and next token are both real ({@code attention_mask} 1; all are without a mask). The
- * model's first output holds the logits, {@code [batch, sequence, vocabulary]}; the batches hold
- * {@code input_ids}.
+ * A causal language model's perplexity on token rows: {@code exp} of the mean next-token cross-entropy, over every
+ * position whose target token is real ({@code attention_mask} 1 at the target; all positions without a mask).
+ * The logits are the model's first output, {@code [batch, sequence, vocab]} floats.
  */
 public final class Perplexity {
     private Perplexity() {}
 
-    /** Perplexity and the number of predicted tokens it averages over. */
-    public record Result(double perplexity, double meanCrossEntropy, long tokens) {}
-
-    public static Result of(Model model, List<Map<String, Tensor>> batches, Sessions.Options options) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        double sum = 0;
-        long n = 0;
-        try (Sessions.Opened s = Sessions.open(env, model, options)) {
-            String first = s.session().getOutputNames().iterator().next();
-            for (Map<String, Tensor> b : batches) {
-                Tensor ids = b.get("input_ids");
-                if (ids == null) throw new IllegalArgumentException("perplexity needs input_ids in every batch");
-                Tensor logits = Validator.run(env, s.session(), b).get(first);
-                Tensor mask = b.get("attention_mask");
-                double[] part = crossEntropy(logits, ids.toLongs(), mask == null ? null : mask.toLongs());
-                sum += part[0];
-                n += (long) part[1];
-            }
+    /** Cross-entropy summed over scored targets, and how many there were; perplexity is exp(sum / count). */
+    public record Result(double crossEntropySum, long targets) {
+        public double perplexity() {
+            return Math.exp(meanCrossEntropy());
         }
-        if (n == 0) throw new IllegalArgumentException("no position has a real next token to predict");
-        return new Result(Math.exp(sum / n), sum / n, n);
+
+        public double meanCrossEntropy() {
+            if (targets == 0) throw new IllegalStateException("no target tokens were scored (all rows padding?)");
+            return crossEntropySum / targets;
+        }
+
+        Result plus(Result o) {
+            return new Result(crossEntropySum + o.crossEntropySum, targets + o.targets);
+        }
     }
 
-    /** {summed cross-entropy, positions} of one batch. */
-    static double[] crossEntropy(Tensor logits, long[] ids, long[] mask) {
+    /** Runs {@code model} on every batch (each needs {@code input_ids}) and scores its logits. */
+    public static Result of(Model model, List<Map<String, Tensor>> batches, Sessions.Options options) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Result total = new Result(0, 0);
+        try (Sessions.Opened s = Sessions.open(env, model, options)) {
+            String logits = s.session().getOutputNames().iterator().next();
+            for (Map<String, Tensor> b : batches) {
+                Tensor ids = b.get("input_ids");
+                if (ids == null) throw new IllegalArgumentException("perplexity needs an input_ids input in every batch");
+                total = total.plus(score(Validator.run(env, s.session(), b).get(logits), ids, b.get("attention_mask")));
+            }
+        }
+        return total;
+    }
+
+    /** Scores one batch: logits at position t predict the token at t + 1. */
+    public static Result score(Tensor logits, Tensor inputIds, Tensor attentionMask) {
         if (logits.dataType() != DataType.FLOAT || logits.rank() != 3)
-            throw new IllegalArgumentException("expected float logits [batch, sequence, vocabulary], got " + logits);
+            throw new IllegalArgumentException("expected float logits [batch, sequence, vocab], got " + logits);
         long[] d = logits.dims();
         int batch = (int) d[0], seq = (int) d[1], vocab = (int) d[2];
+        long[] ids = inputIds.toLongs();
+        long[] mask = attentionMask == null ? null : attentionMask.toLongs();
+        if (ids.length != (long) batch * seq)
+            throw new IllegalArgumentException("input_ids " + java.util.Arrays.toString(inputIds.dims())
+                    + " do not match logits " + java.util.Arrays.toString(d));
         ByteBuffer bytes = logits.bytes();
         double sum = 0;
-        long n = 0;
-        for (int b = 0; b < batch; b++)
+        long count = 0;
+        for (int b = 0; b < batch; b++) {
             for (int t = 0; t + 1 < seq; t++) {
-                int here = b * seq + t;
-                if (mask != null && (mask[here] == 0 || mask[here + 1] == 0)) continue;
-                int base = here * vocab;
+                int target = b * seq + t + 1;
+                if (mask != null && mask[target] == 0) continue;
+                int base = (b * seq + t) * vocab;
                 double max = Double.NEGATIVE_INFINITY;
                 for (int v = 0; v < vocab; v++) max = Math.max(max, bytes.getFloat((base + v) * 4));
                 double z = 0;
                 for (int v = 0; v < vocab; v++) z += Math.exp(bytes.getFloat((base + v) * 4) - max);
-                double target = bytes.getFloat((base + (int) ids[here + 1]) * 4);
-                sum += Math.log(z) + max - target;
-                n++;
+                long token = ids[target];
+                if (token < 0 || token >= vocab)
+                    throw new IllegalArgumentException("token " + token + " at row " + b + ", position " + (t + 1)
+                            + " is outside the vocabulary of " + vocab);
+                sum += max + Math.log(z) - bytes.getFloat((int) (base + token) * 4);
+                count++;
             }
-        return new double[] {sum, n};
+        }
+        return new Result(sum, count);
     }
 }
