@@ -56,7 +56,7 @@ class MacaronExactTest {
         Dataset eval = DataSources.open(MacaronData.sentences(), original,
                 text.withLines(new LineRange(LineRange.EVALUATION.from(), LineRange.EVALUATION.from() + 47)));
         Model m = exact(ModelZoo.ALL_MINILM_L6_V2.model(), eval, "post");
-        assertExact(original, m, eval.batches());
+        assertExact("all-MiniLM-L6-v2", original, m, eval.batches());
     }
 
     @Test
@@ -64,7 +64,7 @@ class MacaronExactTest {
         Model original = OnnxReader.read(TrainedLm.model());
         Dataset eval = DataSources.open(TrainedLm.evaluation(), original, DataOptions.DEFAULTS.withBatchSize(32));
         Model m = exact(TrainedLm.model(), eval, "pre");
-        assertExact(original, m, eval.batches());
+        assertExact("lm_tiny", original, m, eval.batches());
     }
 
     @Test
@@ -83,7 +83,7 @@ class MacaronExactTest {
         Dataset data = SyntheticData.dataset(original, DataOptions.DEFAULTS.withBatches(3).withBatchSize(2)
                 .withSequenceLength(12));
         Model m = exact(file, data, "pre");
-        assertExact(original, m, data.batches());
+        assertExact(name, original, m, data.batches());
     }
 
     /** Rewrites {@code file} with exact mode, checks structure, writes and reads it back. */
@@ -117,11 +117,13 @@ class MacaronExactTest {
         return back;
     }
 
-    static void assertExact(Model original, Model rewritten, List<Map<String, Tensor>> batches) {
+    private static void assertExact(String name, Model original, Model rewritten, List<Map<String, Tensor>> batches) {
         Validator.Report report = Validator.validate(original, rewritten, batches, CPU,
                 Validator.Thresholds.defaults());
-        for (Validator.OutputMetrics o : report.outputs())
+        for (Validator.OutputMetrics o : report.outputs()) {
+            System.out.printf("macaron exact, %s, %s: max abs error %.3g%n", name, o.name(), o.maxAbsError());
             assertTrue(o.maxAbsError() <= TOLERANCE, o.name() + ": max abs error " + o.maxAbsError());
+        }
         assertTrue(report.passed(), report.toString());
     }
 }
