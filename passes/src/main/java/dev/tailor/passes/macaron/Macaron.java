@@ -14,7 +14,6 @@ import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.compiler.ir.Value;
 import dev.tailor.compiler.pass.CalibrationData;
-import dev.tailor.compiler.pass.Evaluator;
 import dev.tailor.compiler.pass.Option;
 import dev.tailor.compiler.pass.Pass;
 import dev.tailor.compiler.pass.PassContext;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tailor.compiler.anatomy.Anatomy;
 import dev.tailor.compiler.anatomy.Block;
+import dev.tailor.compiler.anatomy.Role;
 import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.SublayerKind;
 import dev.tailor.compiler.analysis.Verifier;
@@ -37,16 +38,12 @@ class MacaronPassTest {
         return OnnxReader.read(ExportedModels.file(name));
     }
 
-    private static long ffnParameters(Sublayer ffn) {
-        return ffn.parameterCount();
-    }
-
     @Test
     void exactOnLlamaAddsACopiedFfnWithItsOwnNormBeforeEveryAttention() {
         Model m = model("llama_tiny");
         Anatomy before = Anatomy.of(m);
         long added = 0;
-        for (Block b : before.blocks()) added += ffnParameters(b.sublayer(SublayerKind.FFN));
+        for (Block b : before.blocks()) added += b.sublayer(SublayerKind.FFN).parameterCount();
         PassResult r = run(m, "macaron");
         assertEquals(((Number) r.metrics().get("parameters_before")).longValue() + added,
                 ((Number) r.metrics().get("parameters_after")).longValue());
@@ -60,7 +57,7 @@ class MacaronPassTest {
             if (n.opType().equals("MatMul") || n == front.residual())
                 assertEquals("macaron", n.metadata().get("tailor.pass"), n.toString());
         // the front's down projection is zero, its up and gate are the FFN's (same data, own tensors)
-        assertTrue(allZero(front.weight(dev.tailor.compiler.anatomy.Role.DOWN).matrix().tensor().toFloats()));
+        assertTrue(allZero(front.weight(Role.DOWN).matrix().tensor().toFloats()));
         assertEquals(List.of(), after.unplaced());
     }
 
@@ -83,19 +80,19 @@ class MacaronPassTest {
         Anatomy a = Anatomy.of(shared);
         Sublayer front = a.sublayer("b0.ffn_front");
         Sublayer back = a.sublayer("b0.ffn");
-        assertEquals(back.weight(dev.tailor.compiler.anatomy.Role.DOWN).matrix().name(),
-                front.weight(dev.tailor.compiler.anatomy.Role.DOWN).matrix().name());
+        assertEquals(back.weight(Role.DOWN).matrix().name(),
+                front.weight(Role.DOWN).matrix().name());
 
         Model copied = model("llama_tiny");
         PassResult c = run(copied, "macaron(mode=duplicate, weights=copied)");
         Anatomy before = Anatomy.of(model("llama_tiny"));
         long added = 0;
-        for (Block b : before.blocks()) added += ffnParameters(b.sublayer(SublayerKind.FFN));
+        for (Block b : before.blocks()) added += b.sublayer(SublayerKind.FFN).parameterCount();
         assertEquals(((Number) c.metrics().get("parameters_before")).longValue() + added,
                 ((Number) c.metrics().get("parameters_after")).longValue());
-        float[] original = before.sublayer("b0.ffn").weight(dev.tailor.compiler.anatomy.Role.DOWN).matrix().tensor()
+        float[] original = before.sublayer("b0.ffn").weight(Role.DOWN).matrix().tensor()
                 .toFloats();
-        float[] half = Anatomy.of(copied).sublayer("b0.ffn_front").weight(dev.tailor.compiler.anatomy.Role.DOWN)
+        float[] half = Anatomy.of(copied).sublayer("b0.ffn_front").weight(Role.DOWN)
                 .matrix().tensor().toFloats();
         for (int i = 0; i < original.length; i++) assertEquals(original[i] * 0.5f, half[i]);
     }
