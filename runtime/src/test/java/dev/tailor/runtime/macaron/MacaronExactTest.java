@@ -1,11 +1,13 @@
 package dev.tailor.runtime.macaron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tailor.compiler.anatomy.Anatomy;
 import dev.tailor.compiler.anatomy.Block;
 import dev.tailor.compiler.anatomy.Sublayer;
+import dev.tailor.compiler.anatomy.SublayerKind;
 import dev.tailor.compiler.analysis.Verifier;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
@@ -29,15 +31,18 @@ import dev.tailor.testdata.ExportedModels;
 import dev.tailor.testdata.ModelZoo;
 import dev.tailor.testdata.TrainedLm;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code macaron(mode=exact)} keeps the function: on all-MiniLM-L6-v2 (post-LN, real sentences through its
- * tokenizer), on the trained decoder lm_tiny (its evaluation rows) and on pre-LN models with random weights (Llama
- * with RMSNorm and SwiGLU, nn.TransformerEncoder pre-LN) every output of
+ * tokenizer), on the trained decoder lm_tiny (its evaluation rows) and on every exported transformer with random
+ * weights (Llama, GPT-2, BERT, ViT, T5 with cross-attention, nn.TransformerEncoder pre- and post-LN) every output of
  * the rewritten model equals the original's within 1e-5 on ONNX Runtime, after a write and a read back; the result
  * passes the verifier and its anatomy shows every block as FFN, attention, FFN.
  */
@@ -55,7 +60,7 @@ class MacaronExactTest {
         DataOptions text = DataOptions.DEFAULTS.withTokenizer(ModelZoo.ALL_MINILM_L6_V2.tokenizer()).withBatchSize(16);
         Dataset eval = DataSources.open(MacaronData.sentences(), original,
                 text.withLines(new LineRange(LineRange.EVALUATION.from(), LineRange.EVALUATION.from() + 47)));
-        Model m = exact(ModelZoo.ALL_MINILM_L6_V2.model(), eval, "post");
+        Model m = exact(ModelZoo.ALL_MINILM_L6_V2.model(), eval);
         assertExact("all-MiniLM-L6-v2", original, m, eval.batches());
     }
 
@@ -63,33 +68,32 @@ class MacaronExactTest {
     void trainedDecoderLmTinyKeepsItsLogits() {
         Model original = OnnxReader.read(TrainedLm.model());
         Dataset eval = DataSources.open(TrainedLm.evaluation(), original, DataOptions.DEFAULTS.withBatchSize(32));
-        Model m = exact(TrainedLm.model(), eval, "pre");
+        Model m = exact(TrainedLm.model(), eval);
         assertExact("lm_tiny", original, m, eval.batches());
     }
 
-    @Test
-    void llamaPreLnRmsNormSwiGluKeepsItsOutputs() {
-        checkSynthetic("llama_tiny");
-    }
-
-    @Test
-    void torchEncoderPreLnKeepsItsOutputs() {
-        checkSynthetic("torch_encoder_preln");
-    }
-
-    private void checkSynthetic(String name) {
+    /** The other exported transformers, random weights on synthetic inputs; T5's decoder blocks keep their xattn. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama_tiny", "torch_encoder_preln", "torch_encoder_postln", "bert_tiny", "gpt2_tiny",
+            "vit_tiny", "t5_tiny"})
+    void exportedModelsKeepTheirOutputs(String name) {
         Path file = ExportedModels.file(name);
         Model original = OnnxReader.read(file);
-        Dataset data = SyntheticData.dataset(original, DataOptions.DEFAULTS.withBatches(3).withBatchSize(2)
+        Dataset data = SyntheticData.dataset(original, DataOptions.DEFAULTS.withBatches(2).withBatchSize(2)
                 .withSequenceLength(12));
-        Model m = exact(file, data, "pre");
+        Model m = exact(file, data);
         assertExact(name, original, m, data.batches());
     }
 
-    /** Rewrites {@code file} with exact mode, checks structure, writes and reads it back. */
-    private Model exact(Path file, Dataset data, String placement) {
+    /**
+     * Rewrites {@code file} with exact mode and checks the structure: the result verifies, and after a write and a
+     * read back every block is a front FFN (normed like the model's sublayers in pre-LN, without a norm in post-LN)
+     * followed by the block's sublayers as they were.
+     */
+    private Model exact(Path file, Dataset data) {
         Model m = OnnxReader.read(file);
-        int blocks = Anatomy.of(m).blocks().size();
+        Anatomy before = Anatomy.of(m);
+        String placement = before.streams().get(0).normPlacement();
         PassContext ctx = PassContext.builder().evaluator(new OrtEvaluator()).calibration(data).build();
         var reports = new PassManager(true).run(m, PARSER.parse("macaron(mode=exact)"), ctx);
         PassResult r = reports.get(0).result();
@@ -100,21 +104,22 @@ class MacaronExactTest {
 
         Path out = dir.resolve(file.getFileName());
         OnnxWriter.write(m, out);
-        Model back = OnnxReader.read(out);
-        Anatomy a = Anatomy.of(back);
-        assertEquals(blocks, a.blocks().size(), a.toString());
+        Anatomy a = Anatomy.of(OnnxReader.read(out));
+        assertEquals(before.blocks().size(), a.blocks().size(), a.toString());
         for (Block b : a.blocks()) {
-            assertEquals(List.of("ffn", "attn", "ffn"), b.sublayers().stream().map(s -> s.kind().id()).toList(),
-                    a.toString());
+            List<String> kinds = new ArrayList<>(List.of("ffn"));
+            for (Sublayer s : before.block(b.id()).sublayers()) kinds.add(s.kind().id());
+            assertEquals(kinds, b.sublayers().stream().map(s -> s.kind().id()).toList(), a.toString());
             Sublayer front = b.front();
             assertEquals(b.id() + ".ffn_front", front.id());
-            assertEquals(b.sublayer(dev.tailor.compiler.anatomy.SublayerKind.FFN).ffn(), front.ffn());
-            if (placement.equals("post")) assertEquals(null, front.norm(), "a post-LN exact front has no norm");
+            assertEquals(b.sublayer(SublayerKind.FFN).ffn(), front.ffn());
+            if (placement.equals("post")) assertNull(front.norm(), "a post-LN exact front has no norm");
             else assertEquals("pre", front.norm().placement().id());
         }
-        assertEquals(placement, a.streams().get(0).normPlacement());
-        assertEquals(List.of(), a.unplaced(), a.toString());
-        return back;
+        for (int i = 0; i < a.streams().size(); i++)
+            assertEquals(before.streams().get(i).normPlacement(), a.streams().get(i).normPlacement());
+        assertEquals(before.unplaced().size(), a.unplaced().size(), a.toString());
+        return OnnxReader.read(out);
     }
 
     private static void assertExact(String name, Model original, Model rewritten, List<Map<String, Tensor>> batches) {
