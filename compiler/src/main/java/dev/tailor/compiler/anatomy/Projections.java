@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * Weight projections (an activation times a constant matrix: {@code MatMul}, {@code Gemm}, {@code FusedMatMul},
- * {@code MatMulInteger} after a (Dynamic)QuantizeLinear, {@code MatMulNBits}) and the backward trace from a value to
+ * {@code MatMulInteger} after a (Dynamic)QuantizeLinear, {@code MatMulNBits}, ONNX Runtime's
+ * {@code DynamicQuantizeMatMul} and {@code MatMulIntegerToFloat}) and the backward trace from a value to
  * the projections that compute it, through whatever
  * lies between (reshapes, head splits, rotary embeddings, KV-cache concatenation, head repetition), noting where a
  * fused projection's output is split.
@@ -123,6 +124,22 @@ final class Projections {
                 Node q = a.producer();
                 if (GraphView.is(q, "DynamicQuantizeLinear") || GraphView.is(q, "QuantizeLinear")) act = q.input(0);
                 return new Proj(n, act, new Param(n.input(1), t, 1, null), null, t.dims()[0], t.dims()[1]);
+            }
+            case "DynamicQuantizeMatMul", "MatMulIntegerToFloat" -> {
+                // ONNX Runtime's fused int8 products: (A float | A quantized by DynamicQuantizeLinear) x B int8 [K, N],
+                // with an optional bias input (4, resp. 6)
+                if (!ms) return null;
+                Tensor t = g.constant(n.input(1));
+                if (t == null || t.rank() != 2 || g.isDynamic(n.input(1))) return null;
+                Value act = a;
+                Node q = a.producer();
+                if (op.equals("MatMulIntegerToFloat") && isQuantize(q)) act = q.input(0);
+                int biasInput = op.equals("DynamicQuantizeMatMul") ? 4 : 6;
+                Param bias = null;
+                Tensor c = n.inputs().size() > biasInput && n.input(biasInput) != null
+                        ? g.constant(n.input(biasInput)) : null;
+                if (c != null && c.elementCount() == t.dims()[1]) bias = new Param(n.input(biasInput), c, 0, null);
+                return new Proj(n, act, new Param(n.input(1), t, 1, null), bias, t.dims()[0], t.dims()[1]);
             }
             case "MatMulNBits" -> {
                 if (!ms) return null;

@@ -16,8 +16,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tailor bench MODEL [--vs OTHER]}: latency on ONNX Runtime, alone or against another model. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure a model's latency on ONNX Runtime (p50/p90), or compare it with another model.",
-                "Example: tailor bench @minilm-q --vs @minilm"})
+        description = {"Measure a model's latency on ONNX Runtime (p50/p90), or compare it with another model "
+                + "(runs interleaved, reported as a ratio)."},
+        footer = {"", "Examples:",
+                "  tailor bench @minilm-q --vs @minilm",
+                "  tailor bench small.onnx --vs @minilm --json \\",
+                "      --inputs sentences.txt --tokenizer tokenizer.json --lines 1..8"})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model to time (.onnx, or a bundled @name)")
@@ -49,8 +53,7 @@ final class BenchCommand implements Callable<Integer> {
         Dataset inputs = data.open(m);
         LatencyBench.Result r = LatencyBench.run(m, o, inputs.batches().get(0), warmup, runs, run.sessionOptions());
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        RuntimeArgs.printNotices(err, r.notices());
+        Console.of(spec).notes(r.notices());
         if (run.json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("model", model);

@@ -21,7 +21,11 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {"Read a model and write it again, losslessly.",
                 "IN is a file or a bundled model (@minilm). A file ending in .onnxtxt is ONNX text, any other binary "
-                        + "ONNX; OUT likewise. The output is written atomically; IN is never changed."})
+                        + "ONNX; OUT likewise. The output is written atomically; IN is never changed."},
+        footer = {"", "Examples:",
+                "  tailor convert @minilm minilm.onnxtxt --max-inline-bytes 1K",
+                "  tailor convert minilm.onnxtxt minilm.onnx",
+                "  tailor convert big.onnx big-ext.onnx --external-data-threshold 1M"})
 final class ConvertCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN", description = "the model to read (.onnx, .onnxtxt, or @minilm)")
@@ -51,7 +55,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean text = ModelSource.isText(out);
+        boolean text = dev.tailor.compiler.onnx.ModelFiles.isText(out);
         if (text && threshold != null)
             throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, "--external-data-threshold applies to binary output; "
                     + "for text output (.onnxtxt), --max-inline-bytes leaves large tensors out of the text");

@@ -8,7 +8,7 @@ import dev.tailor.runtime.data.LineRange;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options that choose input data, shared by validate, bench and compile. */
+/** The options that choose input data, shared by validate, bench, diff and compile (its validation inputs). */
 final class DataArgs {
     @Option(names = "--inputs", paramLabel = "DATA",
             description = {".npy, .npz, a folder of input_N.pb files, or a text file (with --tokenizer);",
@@ -34,9 +34,27 @@ final class DataArgs {
     long seed;
 
     Dataset open(Model model) {
+        return DataSources.open(inputs, model, options(lines));
+    }
+
+    /** How to read data, with {@code lineRange} (A..B, or null for all) for text. */
+    DataOptions options(String lineRange) {
         DataOptions d = DataOptions.DEFAULTS;
-        DataOptions o = new DataOptions(batches, batchSize, d.sequenceLength(), d.pastLength(), seed, tokenizer,
-                maxLength, lines == null ? LineRange.ALL : LineRange.parse(lines), d.padding());
-        return DataSources.open(inputs, model, o);
+        return new DataOptions(batches, batchSize, d.sequenceLength(), d.pastLength(), seed, tokenizer, maxLength,
+                lines(lineRange), d.padding());
+    }
+
+    DataOptions options() {
+        return options(lines);
+    }
+
+    private static LineRange lines(String range) {
+        if (range == null) return LineRange.ALL;
+        try {
+            return LineRange.parse(range);
+        } catch (IllegalArgumentException e) {
+            throw new ExitCodes.UserError(ExitCodes.BAD_INPUT, e.getMessage(), "write lines as FROM..TO (1-based), "
+                    + "FROM.., N, calibration (1..3000) or evaluation (3001..4000)");
+        }
     }
 }

@@ -21,8 +21,13 @@ import picocli.CommandLine.Parameters;
 /** {@code tailor diff A B}: what changed between two models, as text, JSON, Markdown or HTML. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
         description = {"Compare two models: nodes added, removed and changed by op type, initializers, parameters and "
-                + "estimated FLOPs per token; with --inputs, also run both on ONNX Runtime and compare their outputs.",
-                "Example: tailor diff @minilm minilm-clean.onnx --format markdown -o diff.md"})
+                + "estimated FLOPs per token, and a block map of the transformer sublayers kept, removed, quantized, "
+                + "converted or added; with --inputs, also run both on ONNX Runtime and compare their outputs."},
+        footer = {"", "Examples:",
+                "  tailor diff @minilm minilm-clean.onnx",
+                "  tailor diff @minilm small.onnx --format markdown -o diff.md",
+                "  tailor diff @minilm small.onnx -o diff.html \\",
+                "      --inputs sentences.txt --tokenizer tokenizer.json --lines 1..16"})
 final class DiffCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "A", description = "the model before (.onnx, .onnxtxt, or @minilm)")
@@ -59,7 +64,7 @@ final class DiffCommand implements Callable<Integer> {
             Dataset inputs = data.open(a);
             Validator.Report v = Validator.validate(a, b, inputs.batches(), Sessions.Options.of(ep),
                     new Validator.Thresholds(null, null, null, null));
-            RuntimeArgs.printNotices(spec.commandLine().getErr(), v.notices());
+            Console.of(spec).notes(v.notices());
             report = report.withOutputs(outputs(v));
         }
         ReportFiles.write(spec.commandLine().getOut(), out, f.render(report));

@@ -48,7 +48,10 @@ import picocli.CommandLine.Parameters;
         description = {"Show a model's interface, parameters and transformer anatomy: residual streams, one line per "
                 + "block (sublayers, heads, hidden sizes, norms, parameters), embeddings, heads, and what could not "
                 + "be placed.",
-                "Sublayer and weight ids (b3.attn, b3.ffn.down) are the names pipeline options use."})
+                "Sublayer and weight ids (b3.attn, b3.ffn.down) are the names pipeline options use."},
+        footer = {"", "Examples:",
+                "  tailor inspect @minilm",
+                "  tailor inspect model.onnx --json"})
 final class InspectCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model to inspect (.onnx, .onnxtxt, or @minilm)")

@@ -15,7 +15,11 @@ import picocli.CommandLine.Option;
 
 /** {@code tailor passes}: every pass with its summary and options, read from the passes' own declarations. */
 @Command(name = "passes", mixinStandardHelpOptions = true,
-        description = "List the passes a pipeline can use, with their options.")
+        description = "List the passes a pipeline can use, with their options.",
+        footer = {"", "Examples:",
+                "  tailor passes",
+                "  tailor passes --json",
+                "  tailor passes --markdown > docs/passes.md"})
 final class PassesCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print JSON (stdout then holds only the JSON document)")

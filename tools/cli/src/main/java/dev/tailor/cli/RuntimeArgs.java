@@ -2,8 +2,6 @@ package dev.tailor.cli;
 
 import dev.tailor.runtime.ExecutionProvider;
 import dev.tailor.runtime.Sessions;
-import java.io.PrintWriter;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -22,12 +20,6 @@ final class RuntimeArgs {
     Sessions.Options sessionOptions() {
         Sessions.Options o = Sessions.Options.of(ep);
         return noCpuFallback ? o.withoutCpuFallback() : o;
-    }
-
-    /** Notices (such as a CPU fallback) go to stderr, so that stdout holds only the result. */
-    static void printNotices(PrintWriter err, List<String> notices) {
-        for (String n : notices) err.println("tailor: note: " + n);
-        err.flush();
     }
 
     static final class EpConverter implements CommandLine.ITypeConverter<ExecutionProvider> {

@@ -55,7 +55,23 @@ class CompileCommandTest {
                 "-o", out.toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code());
         assertEquals("tailor: error: " + file + ":3:1: unknown pass 'csee'; did you mean 'cse'? (tailor passes lists "
-                + "them)\n  csee\n  ^", r.err().strip());
+                + "them)\n  csee\n  ^\ntailor: hint: 'tailor passes' lists every pass with its options; 'tailor "
+                + "compile --help' shows pipeline examples", r.err().strip());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void dataOptionsThatWouldBeIgnoredAreUsageErrors() {
+        Path out = dir.resolve("out.onnx");
+        var r = ConvertCommandTest.tailor("compile", model().toString(), "-p", "dce", "-o", out.toString(), "--inputs",
+                "x.npy");
+        assertEquals(ExitCodes.BAD_INPUT, r.code());
+        assertEquals("tailor: error: --inputs gives the validation's inputs, but there is no --validate\n"
+                + "tailor: hint: add --validate, or give calibration data with --calibration", r.err().strip());
+        var lines = ConvertCommandTest.tailor("compile", model().toString(), "-p", "dce", "-o", out.toString(),
+                "--calibration-lines", "1..16");
+        assertEquals(ExitCodes.BAD_INPUT, lines.code());
+        assertTrue(lines.err().startsWith("tailor: error: --calibration-lines picks lines of --calibration"), lines.err());
         assertFalse(Files.exists(out));
     }
 

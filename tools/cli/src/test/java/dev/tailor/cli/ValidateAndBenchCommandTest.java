@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tailor.testdata.ModelZoo;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class ValidateAndBenchCommandTest {
 
-    /** The shared text, looked for above the working directory (CI keeps shared/ beside the clone). */
+    /** The shared text, found above the working directory (CI keeps shared/ beside the clone). */
     static Path sentences() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared/data/calibration-sentences.txt");
-            if (Files.isRegularFile(p)) return p;
-        }
-        throw new AssertionError("shared/data/calibration-sentences.txt not found above " + Path.of("").toAbsolutePath());
+        return dev.tailor.runtime.data.SharedCorpus.find();
     }
 
     private static String[] validate(String... extra) {
@@ -51,14 +46,15 @@ class ValidateAndBenchCommandTest {
         var r = ConvertCommandTest.tailor("validate", "@minilm-q", "--reference", "@minilm", "--ep", "cuda",
                 "--batches", "1");
         assertEquals(ExitCodes.BAD_INPUT, r.code());
-        assertTrue(r.err().startsWith("tailor: error: this build of Tailor uses ONNX Runtime's CPU package; build with "
-                + "'mvn -Pcuda package'"), r.err());
+        assertTrue(r.err().contains("\ntailor: error: this build of Tailor uses ONNX Runtime's CPU package; build "
+                + "with 'mvn -Pcuda package'"), r.err());
+        assertTrue(r.err().strip().endsWith("tailor: hint: '--ep cpu' runs on the CPU"), r.err());
     }
 
     @Test
     void autoSaysItFellBack() {
         var r = ConvertCommandTest.tailor("validate", "@minilm-q", "--reference", "@minilm", "--batches", "1", "--json");
-        assertTrue(r.err().startsWith("tailor: note: CUDA is not available"), r.err());
+        assertTrue(r.err().contains("\ntailor: note: CUDA is not available"), r.err());
         assertTrue(r.out().contains("\"notices\": [\n    \"CUDA is not available"), r.out());
         assertTrue(r.out().contains("\"execution_provider\": \"cpu\""), r.out());
     }

@@ -67,17 +67,21 @@ public final class AnatomyBlockMapper implements BlockMap.BlockMapper {
         return new BlockMap(blocks);
     }
 
-    /** "MatMul → MatMulInteger ×4" when the sublayers' operator types differ, else null. */
+    /**
+     * "MatMul ×6 → DynamicQuantizeMatMul ×4, MatMul ×2": the operator types whose counts differ, before and after,
+     * when the sublayer gained an operator type; else null.
+     */
     private static String changedOps(Sublayer s, Sublayer t) {
         TreeMap<String, Integer> before = histogram(s);
         TreeMap<String, Integer> after = histogram(t);
-        if (before.equals(after)) return null;
-        List<String> gone = new ArrayList<>();
-        List<String> came = new ArrayList<>();
-        for (var e : before.entrySet()) if (!after.containsKey(e.getKey())) gone.add(e.getKey());
-        for (var e : after.entrySet()) if (!before.containsKey(e.getKey())) came.add(e.getKey() + " ×" + e.getValue());
-        if (came.isEmpty()) return null;
-        return String.join(", ", gone) + " → " + String.join(", ", came);
+        if (after.keySet().stream().allMatch(before::containsKey)) return null;
+        List<String> was = new ArrayList<>();
+        List<String> is = new ArrayList<>();
+        for (var e : before.entrySet())
+            if (!e.getValue().equals(after.get(e.getKey()))) was.add(e.getKey() + " ×" + e.getValue());
+        for (var e : after.entrySet())
+            if (!e.getValue().equals(before.get(e.getKey()))) is.add(e.getKey() + " ×" + e.getValue());
+        return String.join(", ", was) + " → " + String.join(", ", is);
     }
 
     /** Operators that say how weights are multiplied and stored; cleanup's Constant or Shape changes don't count. */

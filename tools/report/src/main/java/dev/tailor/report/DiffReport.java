@@ -39,7 +39,25 @@ public record DiffReport(Side before, Side after, Matching matching, List<OpType
 
     /** One pass run of the pipeline that produced {@code after}, as its pass reported it. */
     public record PassRun(String pass, String step, double millis, boolean modified, java.util.Map<String, Object> metrics,
-                          List<String> notes) {}
+                          List<String> notes) {
+        /** A pass run as the pass manager reported it. */
+        public static PassRun of(dev.tailor.compiler.pass.PassReport r) {
+            return new PassRun(r.pass(), r.step(), r.millis(), r.result().isModified(), r.result().metrics(),
+                    r.result().notes());
+        }
+
+        public static List<PassRun> of(List<dev.tailor.compiler.pass.PassReport> reports) {
+            return reports.stream().map(PassRun::of).toList();
+        }
+
+        /**
+         * Measurements as the readable reports print them: {@code name=value, ...}, doubles to 5 significant
+         * digits, long lists cut with their size.
+         */
+        public static String format(java.util.Map<String, Object> metrics) {
+            return TextRenderer.metrics(metrics);
+        }
+    }
 
     /** How one graph output of {@code after} compares with {@code before}'s on the same inputs. */
     public record OutputComparison(String name, long elements, double maxAbsError, double meanAbsError,

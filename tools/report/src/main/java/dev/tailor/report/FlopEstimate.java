@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Estimated floating-point operations per token of a model, where a token is one sequence position.
  *
- * <p>The rule: only MatMul, MatMulInteger, Gemm and Conv count (2 operations per multiply-add; element-wise ops,
+ * <p>The rule: only MatMul, MatMulInteger, Gemm, Conv and ONNX Runtime's DynamicQuantizeMatMul and
+ * MatMulIntegerToFloat count (2 operations per multiply-add; element-wise ops,
  * norms and Softmax are left out). Each node's cost is {@code 2 × (elements of its output) × K}, K being the
  * reduced dimension (for Conv: input channels per group × kernel size), with shapes from {@code ShapeInference}.
  * Symbolic sizes are bound to batch 1 (the first dimension of each graph input) and {@code sequenceLength} (every

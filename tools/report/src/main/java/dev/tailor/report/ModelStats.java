@@ -62,13 +62,19 @@ final class ModelStats {
         int counted = 0;
         List<String> unestimated = new ArrayList<>();
         for (Node n : g.nodes()) {
-            if (!n.domainName().isEmpty()) continue;
             long f;
-            switch (n.opType()) {
-                case "MatMul", "MatMulInteger", "Gemm", "Conv", "ConvInteger" -> f = nodeFlops(n, shapes, batchDims,
-                        sequenceLength);
-                default -> {
-                    continue;
+            if (n.domainName().equals("com.microsoft")) {
+                if (!FUSED_INT8_PRODUCTS.contains(n.opType())) continue;
+                f = fusedProductFlops(n, shapes, batchDims, sequenceLength);
+            } else if (!n.domainName().isEmpty()) {
+                continue;
+            } else {
+                switch (n.opType()) {
+                    case "MatMul", "MatMulInteger", "Gemm", "Conv", "ConvInteger" -> f = nodeFlops(n, shapes, batchDims,
+                            sequenceLength);
+                    default -> {
+                        continue;
+                    }
                 }
             }
             if (f < 0) {
@@ -80,6 +86,25 @@ final class ModelStats {
         }
         if (counted == 0 && unestimated.isEmpty()) return null;
         return new FlopEstimate(total / sequenceLength, counted, List.copyOf(unestimated), sequenceLength);
+    }
+
+    /** ONNX Runtime's int8 products whose weight is a constant [K, N] matrix (input 1). */
+    private static final Set<String> FUSED_INT8_PRODUCTS = Set.of("DynamicQuantizeMatMul", "MatMulIntegerToFloat");
+
+    /**
+     * A fused int8 product's operations: shape inference does not cover contrib ops, so the output size is the
+     * activation's rows times the weight's N.
+     */
+    private static long fusedProductFlops(Node n, ShapeInference.Result shapes, Set<String> batchDims, int seq) {
+        if (n.inputs().size() < 2 || n.input(0) == null || n.input(1) == null) return -1;
+        Shape a = shapes.shape(n.input(0));
+        Shape b = shapes.shape(n.input(1));
+        if (a == null || b == null || a.rank() == 0 || b.rank() != 2) return -1;
+        long aElements = elements(a, batchDims, seq);
+        long k = size(a.dim(a.rank() - 1), batchDims, seq);
+        long out = size(b.dim(1), batchDims, seq);
+        if (aElements < 0 || k <= 0 || out < 0) return -1;
+        return 2 * (aElements / k) * k * out;
     }
 
     /** The node's operations at batch 1 and the given sequence length, or -1 when a size is not known. */

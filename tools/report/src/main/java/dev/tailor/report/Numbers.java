@@ -2,19 +2,20 @@ package dev.tailor.report;
 
 import java.util.Locale;
 
-/** Number formats shared by the renderers. */
-final class Numbers {
+/** Number formats shared by the renderers (and the tools' summaries). */
+public final class Numbers {
     private Numbers() {}
 
     /** 22713216 as "22.71 M"; small numbers as they are. */
-    static String count(long n) {
+    public static String count(long n) {
         if (Math.abs(n) < 10_000) return Long.toString(n);
         if (Math.abs(n) < 10_000_000) return String.format(Locale.ROOT, "%.2f k", n / 1e3);
         if (Math.abs(n) < 10_000_000_000L) return String.format(Locale.ROOT, "%.2f M", n / 1e6);
         return String.format(Locale.ROOT, "%.2f G", n / 1e9);
     }
 
-    static String bytes(long n) {
+    /** 1536 as "1.5 KiB". */
+    public static String bytes(long n) {
         if (n < 1024) return n + " B";
         if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         if (n < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
@@ -42,7 +43,7 @@ final class Numbers {
     static String flopRule(DiffReport r) {
         int seq = r.before().flops() != null ? r.before().flops().sequenceLength()
                 : r.after().flops() != null ? r.after().flops().sequenceLength() : GraphDiff.DEFAULT_SEQUENCE_LENGTH;
-        return "FLOPs per token (per sequence position): 2 x output elements x reduced size of every MatMul, Gemm and "
-                + "Conv, at batch 1 and sequence length " + seq + ", divided by " + seq + "; other ops not counted.";
+        return "FLOPs per token (per sequence position): 2 x output elements x reduced size of every MatMul, Gemm, "
+                + "Conv and int8 product (MatMulInteger, DynamicQuantizeMatMul, MatMulIntegerToFloat), at batch 1 and sequence length " + seq + ", divided by " + seq + "; other ops not counted.";
     }
 }

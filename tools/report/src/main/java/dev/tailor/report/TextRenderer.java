@@ -79,10 +79,24 @@ final class TextRenderer {
         b.append(String.format(Locale.ROOT, "%-14s %-30s %-30s%n", name, x, (y + " " + pct).strip()));
     }
 
+    /** Longer lists are cut in reports meant for reading (JSON keeps them whole). */
+    static final int LIST_SHOWN = 6;
+
+    /** A pass's measurements on one line: doubles to 5 significant digits, long lists cut with their size. */
     static String metrics(Map<String, Object> m) {
         StringBuilder b = new StringBuilder();
-        m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append('=').append(value(v)));
         return b.toString();
+    }
+
+    private static String value(Object v) {
+        if (v instanceof Double d) return String.format(Locale.ROOT, "%.5g", d);
+        if (v instanceof java.util.List<?> l && l.size() > LIST_SHOWN)
+            return l.subList(0, LIST_SHOWN).stream().map(TextRenderer::value)
+                    .collect(java.util.stream.Collectors.joining(", ", "[", ", … (" + l.size() + " in all)]"));
+        if (v instanceof java.util.List<?> l)
+            return l.stream().map(TextRenderer::value).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        return String.valueOf(v);
     }
 
     static String nodeLine(DiffReport.NodeChange n) {

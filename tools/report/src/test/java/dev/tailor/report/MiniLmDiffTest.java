@@ -32,8 +32,7 @@ class MiniLmDiffTest {
         List<PassReport> runs = new PassManager(false).run(after, p,
                 PassContext.builder().evaluator(new OrtEvaluator()).build());
         report = GraphDiff.compare("all-minilm-l6-v2.onnx", before, "minilm-clean.onnx", after)
-                .withPasses(p.toString(), runs.stream().map(r -> new DiffReport.PassRun(r.pass(), r.step(), r.millis(),
-                        r.result().isModified(), r.result().metrics(), r.result().notes())).toList());
+                .withPasses(p.toString(), DiffReport.PassRun.of(runs));
     }
 
     @Test
