@@ -26,6 +26,7 @@ import dev.tailor.runtime.data.DataOptions;
 import dev.tailor.runtime.data.DataSources;
 import dev.tailor.runtime.data.Dataset;
 import dev.tailor.runtime.data.LineRange;
+import dev.tailor.runtime.data.SharedCorpus;
 import dev.tailor.runtime.data.SyntheticData;
 import dev.tailor.testdata.ExportedModels;
 import dev.tailor.testdata.ModelZoo;
@@ -58,7 +59,7 @@ class MacaronExactTest {
     void miniLmPostLnKeepsItsOutputs() {
         Model original = OnnxReader.read(ModelZoo.ALL_MINILM_L6_V2.model());
         DataOptions text = DataOptions.DEFAULTS.withTokenizer(ModelZoo.ALL_MINILM_L6_V2.tokenizer()).withBatchSize(16);
-        Dataset eval = DataSources.open(MacaronData.sentences(), original,
+        Dataset eval = DataSources.open(SharedCorpus.find(), original,
                 text.withLines(new LineRange(LineRange.EVALUATION.from(), LineRange.EVALUATION.from() + 47)));
         Model m = exact(ModelZoo.ALL_MINILM_L6_V2.model(), eval);
         assertExact("all-MiniLM-L6-v2", original, m, eval.batches());

@@ -21,6 +21,7 @@ import dev.tailor.runtime.data.DataOptions;
 import dev.tailor.runtime.data.DataSources;
 import dev.tailor.runtime.data.Dataset;
 import dev.tailor.runtime.data.LineRange;
+import dev.tailor.runtime.data.SharedCorpus;
 import dev.tailor.testdata.ModelZoo;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,9 +48,9 @@ class MacaronMiniLmFidelityTest {
     static void rewriteAll() {
         Model original = OnnxReader.read(ModelZoo.ALL_MINILM_L6_V2.model());
         DataOptions text = DataOptions.DEFAULTS.withTokenizer(ModelZoo.ALL_MINILM_L6_V2.tokenizer());
-        Dataset calibration = DataSources.open(MacaronData.sentences(), original,
+        Dataset calibration = DataSources.open(SharedCorpus.find(), original,
                 text.withLines(new LineRange(1, 32)).withMaxLength(64).withBatchSize(16));
-        Dataset eval = DataSources.open(MacaronData.sentences(), original,
+        Dataset eval = DataSources.open(SharedCorpus.find(), original,
                 text.withLines(new LineRange(3001, 3064)).withBatchSize(32));
         float[][] reference = EmbeddingAgreement.pooled(original, eval.batches(), CPU);
         PassContext ctx = PassContext.builder().evaluator(new OrtEvaluator()).calibration(calibration).build();
