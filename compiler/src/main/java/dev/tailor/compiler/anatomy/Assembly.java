@@ -51,16 +51,21 @@ final class Assembly {
         for (int c = 0; c < chains.size(); c++) {
             Stream st = streams.get(c);
             Block block = null;
-            for (Junction j : chains.get(c)) {
+            List<Junction> placedOnStream = chains.get(c).stream().filter(j -> j.draft != null).toList();
+            for (int k = 0; k < placedOnStream.size(); k++) {
+                Junction j = placedOnStream.get(k);
                 Draft d = j.draft;
-                if (d == null) continue;
-                boolean startNew = block == null || (d.kind == SublayerKind.ATTN && !block.sublayers.isEmpty())
+                boolean front = d.kind == SublayerKind.FFN && k + 1 < placedOnStream.size()
+                        && placedOnStream.get(k + 1).draft.kind == SublayerKind.ATTN
+                        && (block == null || block.sublayer(SublayerKind.FFN) != null);
+                boolean startNew = block == null || front
+                        || (d.kind == SublayerKind.ATTN && !block.sublayers.isEmpty() && !block.frontOnly())
                         || block.sublayer(d.kind) != null;
                 if (startNew) {
                     block = new Block(index++, st);
                     st.blocks.add(block);
                 }
-                block.sublayers.add(sublayer(block, j, d));
+                block.sublayers.add(sublayer(block, j, d, front));
             }
         }
         Embedding token = null;
@@ -118,8 +123,8 @@ final class Assembly {
 
     // ---- sublayers ----
 
-    private Sublayer sublayer(Block block, Junction j, Draft d) {
-        String id = block.id() + "." + d.kind.id();
+    private Sublayer sublayer(Block block, Junction j, Draft d, boolean front) {
+        String id = block.id() + "." + d.kind.id() + (front ? Block.FRONT_SUFFIX : "");
         int n = 2;
         while (true) {
             String candidate = id;

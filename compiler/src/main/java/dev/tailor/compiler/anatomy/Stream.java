@@ -82,11 +82,17 @@ public final class Stream {
         return Collections.unmodifiableSet(embeddingNodes);
     }
 
-    /** {@code pre} or {@code post} when every sublayer's norm has that placement, {@code mixed}, or {@code none}. */
+    /**
+     * {@code pre} or {@code post} when every sublayer's norm has that placement, {@code mixed}, or {@code none}.
+     * A sublayer without a norm of its own does not count when others have one (a post-LN Macaron front FFN is
+     * normalized by the norm before it).
+     */
     public String normPlacement() {
         String p = null;
+        boolean anyNorm = blocks.stream().flatMap(b -> b.sublayers().stream()).anyMatch(s -> s.norm() != null);
         for (Block b : blocks)
             for (Sublayer s : b.sublayers()) {
+                if (anyNorm && s.norm() == null) continue;
                 String q = s.norm() == null ? "none" : s.norm().placement().id();
                 if (p == null) p = q;
                 else if (!p.equals(q)) return "mixed";

@@ -25,10 +25,10 @@ import java.util.Random;
  * inputs named like masks all ones; integer inputs read by a {@code Gather} as indices drawn below that table's
  * first dimension (token, position and type ids stay in range), other integers 0; floats standard normal.
  */
-final class SyntheticInputs {
+public final class SyntheticInputs {
     private SyntheticInputs() {}
 
-    static List<Map<String, Tensor>> make(Graph g, int batches, int batch, int sequence, long seed) {
+    public static List<Map<String, Tensor>> make(Graph g, int batches, int batch, int sequence, long seed) {
         Random rnd = new Random(seed);
         List<Map<String, Tensor>> out = new ArrayList<>();
         for (int k = 0; k < batches; k++) {

@@ -59,7 +59,9 @@ public final class AnatomyBlockMapper implements BlockMap.BlockMapper {
             int index = t.block().index();
             BlockMap.Block existing = blocks.stream().filter(x -> x.index() == index).findFirst().orElse(null);
             BlockMap.Sublayer added = new BlockMap.Sublayer(t.kind().id(), BlockMap.Status.ADDED, t.id() + " added");
-            if (existing != null) existing.sublayers().add(added);
+            // a Macaron front FFN comes before its block's attention, and the map keeps the model's order
+            if (existing != null) existing.sublayers().add(t == t.block().front() ? 0 : existing.sublayers().size(),
+                    added);
             else blocks.add(new BlockMap.Block(index, new ArrayList<>(List.of(added))));
         }
         return new BlockMap(blocks);

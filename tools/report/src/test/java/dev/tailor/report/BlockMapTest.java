@@ -38,4 +38,20 @@ class BlockMapTest {
         assertEquals(List.of(BlockMap.Status.KEPT, BlockMap.Status.REMOVED), b1);
         assertEquals("b1.ffn removed", map.blocks().get(1).sublayers().get(1).detail());
     }
+
+    @Test
+    void aMacaronFrontFfnShowsBeforeTheAttention() {
+        Model before = OnnxReader.read(ExportedModels.file("bert_tiny"));
+        Model after = OnnxReader.read(ExportedModels.file("bert_tiny"));
+        new PassManager(true).run(after, new PipelineParser(PassRegistry.load()).parse("macaron(mode=exact)"),
+                PassContext.basic());
+
+        BlockMap map = GraphDiff.compare("before", before, "after", after).blockMap();
+        for (BlockMap.Block b : map.blocks()) {
+            assertEquals(List.of("ffn", "attn", "ffn"), b.sublayers().stream().map(BlockMap.Sublayer::kind).toList());
+            assertEquals(List.of(BlockMap.Status.ADDED, BlockMap.Status.KEPT, BlockMap.Status.KEPT),
+                    b.sublayers().stream().map(BlockMap.Sublayer::status).toList());
+            assertEquals("b" + b.index() + ".ffn_front added", b.sublayers().get(0).detail());
+        }
+    }
 }
