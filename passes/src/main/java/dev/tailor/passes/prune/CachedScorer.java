@@ -29,7 +29,7 @@ import java.util.Map;
  * {@code sum}, or the whole gated model when {@code m} is the first. Committing a new selection reruns that one
  * suffix with the later stream values as outputs to refresh the cache.
  */
-final class CachedScorer extends Scorer {
+final class CachedScorer extends ModelScorer {
     private final GatedModel gated;
     private final Evaluator evaluator;
     private final Evaluator.Prepared full;

@@ -5,7 +5,7 @@ import dev.tailor.compiler.pass.Evaluator;
 import java.util.List;
 
 /** FinerCut's reference design: the whole gated model runs for every set, with its gates set to the removals. */
-final class GatedScorer extends Scorer {
+final class GatedScorer extends ModelScorer {
     private final GatedModel gated;
     private final Evaluator.Prepared full;
 

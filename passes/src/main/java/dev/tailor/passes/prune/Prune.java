@@ -98,12 +98,16 @@ public final class Prune implements Pass {
             + "and session per set); all choose the same sublayers")
     Evaluation evaluation = Evaluation.CACHED;
 
+    @Option(doc = "stop scoring a candidate once its partial score (over the calibration batches run so far) "
+            + "cannot beat the best of its step; the selection is the same, with fewer runs")
+    boolean bound = true;
+
     /** What follows the selection. */
     public enum Refine {
         NONE, SWAP
     }
 
-    /** How sets of removals are run (see {@link Scorer}). */
+    /** How sets of removals are run (see {@link ModelScorer}). */
     public enum Evaluation {
         CACHED, GATED, REBUILD
     }
@@ -136,6 +140,10 @@ public final class Prune implements Pass {
         }
         List<Residual> residuals = new ArrayList<>();
         for (Sublayer s : eligible) residuals.add(Residual.of(s));
+        String scored = output.isEmpty() ? g.outputs().get(0).name() : output;
+        if (g.outputs().stream().noneMatch(v -> v.name().equals(scored)))
+            throw new PassException("prune", "output: the model has no graph output '" + scored + "'; it has "
+                    + g.outputs().stream().map(v -> v.name()).toList());
 
         Evaluator evaluator = context.requireEvaluator("prune");
         List<Map<String, Tensor>> data;
@@ -151,10 +159,6 @@ public final class Prune implements Pass {
                     + "below their table size, normal floats); give calibration data for a meaningful selection");
         }
         if (batches > 0 && data.size() > batches) data = data.subList(0, batches);
-        String scored = output.isEmpty() ? g.outputs().get(0).name() : output;
-        if (g.outputs().stream().noneMatch(v -> v.name().equals(scored)))
-            throw new PassException("prune", "no graph output '" + scored + "'; outputs: "
-                    + g.outputs().stream().map(v -> v.name()).toList());
 
         // The reference run provides the stream values that shortgpt's influence and the cache start from.
         String[][] streams = new String[eligible.size()][];
@@ -180,7 +184,7 @@ public final class Prune implements Pass {
                 case REBUILD -> new RebuildScorer(reference, model, residuals, evaluator);
             }) {
                 List<String> ids = eligible.stream().map(Sublayer::id).toList();
-                selector = new Selector(scorer, ids, sizes, goal, context.progress());
+                selector = new Selector(scorer, ids, sizes, goal, context.progress(), bound);
                 switch (method) {
                     case FINERCUT -> selector.greedySublayers();
                     case BLOCK -> selector.greedyBlocks(blockGroups(anatomy, eligible, pool));

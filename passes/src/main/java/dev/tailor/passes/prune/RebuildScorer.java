@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The naive design, kept as a baseline: a pruned copy of the model and a new session for every set scored. */
-final class RebuildScorer extends Scorer {
+final class RebuildScorer extends ModelScorer {
     private final Model original;
     private final List<Residual> residuals;
     private final Evaluator evaluator;

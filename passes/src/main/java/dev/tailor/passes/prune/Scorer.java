@@ -1,45 +1,32 @@
 package dev.tailor.passes.prune;
 
-import dev.tailor.compiler.ir.Tensor;
-
 /**
- * Scores a set of removed sublayers: the distance of the pruned model's output from the reference, averaged over
- * the calibration tokens. The designs differ only in what they run to get that output (see {@link Prune.Evaluation});
- * their scores agree up to ONNX Runtime's rounding, and so do the selections made with them.
+ * Scores a set of removed candidates (lower is better); the selection strategies see nothing else. {@link
+ * ModelScorer} measures it on the model; the designs there differ only in what they run.
  */
 abstract class Scorer implements AutoCloseable {
-    protected final Reference reference;
     private int evaluations;
 
-    Scorer(Reference reference) {
-        this.reference = reference;
+    /** The score of the model with the candidates {@code removed[i]} removed. */
+    final double score(boolean[] removed) {
+        return score(removed, Double.POSITIVE_INFINITY);
     }
 
-    /** The score of the model with {@code removed[i]} sublayers removed. */
-    final double score(boolean[] removed) {
+    /**
+     * The score, or once it is known to exceed {@code bound}, any value above the bound (a scorer may stop
+     * early then: such a set cannot be chosen).
+     */
+    final double score(boolean[] removed, double bound) {
         evaluations++;
-        double sum = 0;
-        begin(removed);
-        try {
-            for (int b = 0; b < reference.batchCount(); b++) sum += reference.distance(b, run(b, removed));
-        } finally {
-            end();
-        }
-        return reference.tokens() == 0 ? 0 : sum / reference.tokens();
+        return measure(removed, bound);
     }
+
+    protected abstract double measure(boolean[] removed, double bound);
 
     /** How many sets have been scored. */
     final int evaluations() {
         return evaluations;
     }
-
-    /** Prepares to score {@code removed} (a design that builds a model per set builds it here). */
-    protected void begin(boolean[] removed) {}
-
-    /** The scored output on calibration batch {@code batch} with {@code removed} gone. */
-    protected abstract Tensor run(int batch, boolean[] removed);
-
-    protected void end() {}
 
     /**
      * The selection now holds {@code removed}: later sets are scored as changes to it (designs that cache the

@@ -42,13 +42,20 @@ final class Selector {
     private final List<Integer> order = new ArrayList<>();
     private final List<Double> scores = new ArrayList<>();
     private long removedParameters;
+    private final boolean bound;
+    /** Each candidate's score in the last greedy step, to try the likely winners first (NaN: not scored yet). */
+    private final double[] lastScores;
 
     /**
      * @param ids   the candidates' ids, in stream order
      * @param sizes the parameters each candidate's removal takes out of the model
+     * @param bound stop scoring a set once it cannot beat the best so far (the selection is the same)
      */
-    Selector(Scorer scorer, List<String> ids, long[] sizes, Goal goal, Progress progress) {
+    Selector(Scorer scorer, List<String> ids, long[] sizes, Goal goal, Progress progress, boolean bound) {
         this.scorer = scorer;
+        this.bound = bound;
+        this.lastScores = new double[ids.size()];
+        Arrays.fill(lastScores, Double.NaN);
         this.ids = ids;
         this.sizes = sizes;
         this.goal = goal;
@@ -94,20 +101,26 @@ final class Selector {
         }
     }
 
-    /** FinerCut: per step, score every remaining candidate with the earlier removals applied; remove the best. */
+    /**
+     * FinerCut: per step, score every remaining candidate with the earlier removals applied; remove the best
+     * (the lowest score, the earlier candidate on a tie). With the bound, the candidates go in the order of their
+     * last step's scores (the first step: last candidate first, whose runs are the shortest), so that a low bound
+     * comes early.
+     */
     void greedySublayers() {
         while (!reached()) {
-            int remaining = 0;
-            for (boolean r : removed) if (!r) remaining++;
-            if (remaining == 0) throw new IllegalStateException("no candidate left before the goal " + goal);
-            progress.begin(step() + ": scoring candidates", remaining);
+            List<Integer> left = new ArrayList<>();
+            for (int i = removed.length - 1; i >= 0; i--) if (!removed[i]) left.add(i);
+            if (left.isEmpty()) throw new IllegalStateException("no candidate left before the goal " + goal);
+            if (bound) left.sort(Comparator.comparingDouble(i -> Double.isNaN(lastScores[i]) ? 0 : lastScores[i]));
+            progress.begin(step() + ": scoring candidates", left.size());
             int best = -1;
             double bestScore = Double.POSITIVE_INFINITY;
             int k = 0;
-            for (int i = 0; i < removed.length; i++) {
-                if (removed[i]) continue;
-                double s = scoreWith(new int[] {i});
-                if (s < bestScore) {
+            for (int i : left) {
+                double s = scoreWith(i, bound ? bestScore : Double.POSITIVE_INFINITY);
+                lastScores[i] = s;
+                if (s < bestScore || (s == bestScore && i < best)) {
                     bestScore = s;
                     best = i;
                 }
@@ -115,6 +128,15 @@ final class Selector {
             }
             progress.end();
             remove(new int[] {best}, bestScore);
+        }
+    }
+
+    private double scoreWith(int i, double limit) {
+        removed[i] = true;
+        try {
+            return scorer.score(removed, limit);
+        } finally {
+            removed[i] = false;
         }
     }
 
@@ -209,7 +231,7 @@ final class Selector {
                     if (!goal.byCount() && removedParameters - sizes[r] + sizes[in] < goal.parameters()) continue;
                     removed[r] = false;
                     removed[in] = true;
-                    double s = scorer.score(removed);
+                    double s = scorer.score(removed, bound ? bestScore : Double.POSITIVE_INFINITY);
                     removed[in] = false;
                     removed[r] = true;
                     used++;

@@ -167,7 +167,7 @@ public final class QuantizeBench {
         return String.format(Locale.ROOT, "%.1f", bytes / 1e6);
     }
 
-    private static String cpu() {
+    static String cpu() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/cpuinfo")))
                 if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).strip();
