@@ -36,9 +36,8 @@ import java.util.Map;
  * <pre>tools/bench/run prune [--sentences FILE] [--lines 1..32] [--tokens 128] [--count 3] [--reps 1]
  *                        [--batch-size 8] [--designs "cached;gated, bound=false;..."] [--pipeline-extra "refine=swap"]</pre>
  *
- * <p>The default rows: Tailor's default ({@code cached} with {@code bound}: a candidate stops running once the
- * calibration batches it has run put it behind the best of its step), the cache alone, and the two designs it
- * replaces as they are usually built (without the bound).
+ * <p>The default rows: Tailor's default ({@code cached}), the same with {@code bound} (a candidate stops running
+ * once the calibration batches it has run put it behind the best of its step), and the two designs it replaces.
  */
 public final class PruneBench {
     public static void main(String[] args) {
@@ -47,7 +46,7 @@ public final class PruneBench {
         int tokens = 128;
         int count = 3;
         int reps = 1;
-        List<String> designs = List.of("cached", "cached, bound=false", "gated, bound=false", "rebuild, bound=false");
+        List<String> designs = List.of("cached", "cached, bound=true", "gated", "rebuild");
         int batchSize = 8;
         String extra = "";
         for (int i = 0; i < args.length; i++) {
