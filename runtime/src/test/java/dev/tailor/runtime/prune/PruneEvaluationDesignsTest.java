@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The three ways of running candidates (cached suffixes, the whole gated model, a rebuilt session per set) differ
  * only in cost: on the exported models (post-LN BERT, pre-LN Llama, T5 with two streams; synthetic
- * inputs), each chooses the same sublayers with the same scores, greedily and through {@code refine=swap}, whose
- * exchanges restore sublayers and so run the cached design's other path.
+ * inputs, 4 batches), each chooses the same sublayers with the same scores, greedily and through {@code refine=swap},
+ * whose exchanges restore sublayers and so run the cached design's other path; and so does {@code bound}, which
+ * stops losing candidates after fewer batches.
  */
 class PruneEvaluationDesignsTest {
     private static final PipelineParser PARSER = new PipelineParser(PassRegistry.load());
@@ -33,7 +34,8 @@ class PruneEvaluationDesignsTest {
         PassResult cached = prune(name, "cached");
         PassResult gated = prune(name, "gated");
         PassResult rebuild = prune(name, "rebuild");
-        for (PassResult other : List.of(gated, rebuild)) {
+        PassResult bounded = prune(name, "cached, bound=true");
+        for (PassResult other : List.of(gated, rebuild, bounded)) {
             assertEquals(cached.metrics().get("removed"), other.metrics().get("removed"), name);
             assertEquals(cached.metrics().get("evaluations"), other.metrics().get("evaluations"), name);
             assertClose(list(cached, "scores"), list(other, "scores"), name);

@@ -118,6 +118,10 @@ public final class PruneBench {
             System.out.printf(Locale.ROOT, "| %s | %.1f s | %.2f× | %.1f s | %.2f× | %s | %s | %s |%n", d, s, s / base,
                     c, c / baseCpu, r.metrics().get("evaluations"), String.join(" ", removed(r)), scores(r));
             if (!expected.equals(r.metrics().get("removed"))) mismatches.add(d + " removed " + removed(r));
+            if (r.metrics().containsKey("refine_swaps"))
+                System.out.printf(Locale.ROOT, "  refine=swap on %s: score %.4f -> %.4f, exchanges %s, %s scores%n", d,
+                        (Double) r.metrics().get("refine_score_before"), (Double) r.metrics().get("refine_score_after"),
+                        r.metrics().get("refine_swaps"), r.metrics().get("refine_evaluations"));
         }
         if (!mismatches.isEmpty()) {
             System.err.println("selections differ from " + baseline + " (" + expected + "): " + mismatches);
