@@ -167,7 +167,8 @@ public final class Prune implements Pass {
             streams[i] = new String[] {eligible.get(i).streamIn().name(), eligible.get(i).streamOut().name()};
         List<String> outputs = new ArrayList<>(List.of(scored));
         if (method == Method.SHORTGPT) for (String[] s : streams) outputs.addAll(List.of(s));
-        outputs.addAll(CachedScorer.streamValues(residuals, 0));
+        // Only the cached design needs the streams; as graph outputs they would cost the others fusions.
+        if (evaluation == Evaluation.CACHED) outputs.addAll(CachedScorer.streamValues(residuals, 0));
 
         long[] sizes = new long[eligible.size()];
         for (int i = 0; i < sizes.length; i++) sizes[i] = removableParameters(eligible.get(i));
