@@ -14,6 +14,7 @@ import dev.tailor.onnx.proto.OnnxProto.GraphProto;
 import dev.tailor.onnx.proto.OnnxProto.ModelProto;
 import dev.tailor.onnx.proto.OnnxProto.ValueInfoProto;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -93,12 +94,20 @@ public final class OrtEvaluator implements Evaluator {
 
         @Override
         public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+            return run(inputs, outputs);
+        }
+
+        @Override
+        public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> wanted) {
+            Set<String> fetch = new LinkedHashSet<>(wanted);
+            if (!outputs.containsAll(fetch))
+                throw new IllegalArgumentException("outputs " + fetch + " were not all prepared (" + outputs + ")");
             Map<String, OnnxTensor> feed = new HashMap<>();
             try {
                 for (Map.Entry<String, Tensor> e : inputs.entrySet())
                     feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue()));
                 Map<String, Tensor> out = new LinkedHashMap<>();
-                try (OrtSession.Result r = session.run(feed, outputs)) {
+                try (OrtSession.Result r = session.run(feed, fetch)) {
                     for (Map.Entry<String, OnnxValue> e : r) {
                         if (!(e.getValue() instanceof OnnxTensor t))
                             throw new UnsupportedOperationException("output '" + e.getKey() + "' is not a tensor");

@@ -149,6 +149,19 @@ public final class OnnxWriter {
 
     /** See {@link InMemory}. */
     public static InMemory inMemory(Model model) {
+        long[] embedded = {0};
+        forEachTensor(model, (t, initializer) -> {
+            if (!(t.data() instanceof MappedData)) embedded[0] += t.byteSize();
+        });
+        if (embedded[0] > PROTO_LIMIT)
+            throw new IllegalStateException("the model holds " + embedded[0] + " bytes of tensors in memory, more than "
+                    + "one protobuf can hold; write it to a file with external data first");
+        Path base = externalFolder(model);
+        return new InMemory(new ProtoExporter(references(base)).exportModel(model).toByteArray(), base);
+    }
+
+    /** The one folder that holds the model's external data, or null when no tensor is external. */
+    static Path externalFolder(Model model) {
         Path[] folder = {null};
         forEachTensor(model, (t, initializer) -> {
             if (t.data() instanceof MappedData m) {
@@ -159,15 +172,12 @@ public final class OnnxWriter {
                             + " and " + f + "); write it to a file first");
             }
         });
-        long[] embedded = {0};
-        forEachTensor(model, (t, initializer) -> {
-            if (!(t.data() instanceof MappedData)) embedded[0] += t.byteSize();
-        });
-        if (embedded[0] > PROTO_LIMIT)
-            throw new IllegalStateException("the model holds " + embedded[0] + " bytes of tensors in memory, more than "
-                    + "one protobuf can hold; write it to a file with external data first");
-        Path base = folder[0];
-        TensorSink references = new TensorSink() {
+        return folder[0];
+    }
+
+    /** A sink that refers to external data where it lies (relative to {@code base}) and embeds everything else. */
+    static TensorSink references(Path base) {
+        return new TensorSink() {
             @Override
             public boolean externalize(Tensor t, boolean initializer) {
                 return t.data() instanceof MappedData;
@@ -180,7 +190,6 @@ public final class OnnxWriter {
                 return new Region(location, m.offset(), m.byteSize());
             }
         };
-        return new InMemory(new ProtoExporter(references).exportModel(model).toByteArray(), base);
     }
 
     /** The model serialized as ONNX bytes, every tensor embedded. */

@@ -2,6 +2,8 @@ package dev.tailor.compiler.pass;
 
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Tensor;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +32,17 @@ public interface Evaluator {
     interface Prepared extends AutoCloseable {
         /** Runs once; inputs by graph-input name, outputs by value name. */
         Map<String, Tensor> run(Map<String, Tensor> inputs);
+
+        /**
+         * Runs once and returns only {@code outputs} (a subset of those prepared): implementations skip copying
+         * the others out of the runtime.
+         */
+        default Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> outputs) {
+            Map<String, Tensor> all = run(inputs);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String name : outputs) out.put(name, all.get(name));
+            return out;
+        }
 
         @Override
         void close();

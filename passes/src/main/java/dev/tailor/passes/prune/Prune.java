@@ -5,11 +5,9 @@ import dev.tailor.compiler.anatomy.AnatomyException;
 import dev.tailor.compiler.anatomy.Block;
 import dev.tailor.compiler.anatomy.Norm;
 import dev.tailor.compiler.anatomy.Sublayer;
-import dev.tailor.compiler.anatomy.SublayerKind;
 import dev.tailor.compiler.anatomy.SublayerPattern;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.Model;
-import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.compiler.ir.Value;
 import dev.tailor.compiler.pass.CalibrationData;
@@ -20,11 +18,8 @@ import dev.tailor.compiler.pass.PassContext;
 import dev.tailor.compiler.pass.PassDef;
 import dev.tailor.compiler.pass.PassException;
 import dev.tailor.compiler.pass.PassResult;
-import dev.tailor.compiler.pass.Progress;
 import dev.tailor.passes.cleanup.DeadCodeElimination;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -87,6 +82,37 @@ public final class Prune implements Pass {
     @Option(doc = "calibration batches used at most (0: all)", min = 0)
     int batches = 0;
 
+    @Option(doc = "parameters to keep instead of a sublayer count: a share of the model's (0 < params <= 1) or a "
+            + "number (> 1); finercut removes sublayers until the model fits (0: off, count or ratio decide)", min = 0)
+    double params = 0;
+
+    @Option(doc = "after the selection: none, or swap (exchange a removed sublayer for a kept one while the "
+            + "calibration score improves)")
+    Refine refine = Refine.NONE;
+
+    @Option(doc = "scores refine=swap may spend at most", min = 1)
+    int swapBudget = 100;
+
+    @Option(doc = "how candidates are run: cached (the streams before the first change are cached, only the rest of "
+            + "the model runs), gated (the whole gated model per set, FinerCut's design) or rebuild (a pruned model "
+            + "and session per set); all choose the same sublayers")
+    Evaluation evaluation = Evaluation.CACHED;
+
+    @Option(doc = "stop scoring a candidate once its partial score (over the calibration batches run so far) "
+            + "cannot beat the best of its step, trying last step's best first; the same selection (needs several "
+            + "batches; off by default: on MiniLM it saved nothing)")
+    boolean bound = false;
+
+    /** What follows the selection. */
+    public enum Refine {
+        NONE, SWAP
+    }
+
+    /** How sets of removals are run (see {@link ModelScorer}). */
+    public enum Evaluation {
+        CACHED, GATED, REBUILD
+    }
+
     @Override
     public PassResult run(Model model, PassContext context) {
         Graph g = model.graph();
@@ -102,39 +128,23 @@ public final class Prune implements Pass {
             boolean attn = s.kind().isAttention();
             if (only == Only.ANY || (only == Only.ATTN) == attn) pool.add(s);
         }
-        int target = count >= 0 ? count : (int) Math.round(ratio * pool.size());
-        List<SublayerPattern> kept = new ArrayList<>();
-        for (String k : keep) {
-            try {
-                kept.add(SublayerPattern.parse(k));
-            } catch (IllegalArgumentException e) {
-                throw new PassException("prune", e.getMessage());
-            }
-        }
-        int warm = (int) Math.floor(warmup * anatomy.blocks().size());
-        List<Sublayer> eligible = new ArrayList<>();
-        for (Sublayer s : pool) {
-            if (s.block().index() < warm) continue;
-            if (kept.stream().anyMatch(p -> p.matches(s.id()) || p.matches(s.block().id()))) continue;
-            eligible.add(s);
-        }
-        PassResult result = PassResult.changed(false).metric("method", method.name().toLowerCase())
-                .metric("candidates", eligible.size()).metric("target", target);
-        if (target > eligible.size())
-            throw new PassException("prune", "cannot remove " + target + " sublayers: only " + eligible.size()
-                    + " are candidates (" + pool.size() + " of the selected kinds, less keep and warmup)");
+        List<Sublayer> eligible = eligible(anatomy, pool);
         long paramsBefore = parameters(g);
-        if (target == 0) {
+        Selector.Goal goal = goal(pool, eligible, paramsBefore);
+        PassResult result = PassResult.changed(false).metric("method", method.name().toLowerCase())
+                .metric("candidates", eligible.size());
+        result.metric(goal.byCount() ? "target" : "target_parameters_removed",
+                goal.byCount() ? goal.count() : goal.parameters());
+        if (goal.byCount() && goal.count() == 0) {
             return result.metric("removed", List.of()).metric("parameters_before", paramsBefore)
                     .metric("parameters_after", paramsBefore).metric("evaluations", 0);
         }
-        for (Sublayer s : eligible) {
-            try {
-                GatedModel.branchIndex(s);
-            } catch (RuntimeException e) {
-                throw new PassException("prune", e.getMessage());
-            }
-        }
+        List<Residual> residuals = new ArrayList<>();
+        for (Sublayer s : eligible) residuals.add(Residual.of(s));
+        String scored = output.isEmpty() ? g.outputs().get(0).name() : output;
+        if (g.outputs().stream().noneMatch(v -> v.name().equals(scored)))
+            throw new PassException("prune", "output: the model has no graph output '" + scored + "'; it has "
+                    + g.outputs().stream().map(v -> v.name()).toList());
 
         Evaluator evaluator = context.requireEvaluator("prune");
         List<Map<String, Tensor>> data;
@@ -150,47 +160,126 @@ public final class Prune implements Pass {
                     + "below their table size, normal floats); give calibration data for a meaningful selection");
         }
         if (batches > 0 && data.size() > batches) data = data.subList(0, batches);
-        String scored = output.isEmpty() ? g.outputs().get(0).name() : output;
-        if (g.outputs().stream().noneMatch(v -> v.name().equals(scored)))
-            throw new PassException("prune", "no graph output '" + scored + "'");
 
-        List<String> extra = new ArrayList<>();
-        if (method == Method.SHORTGPT)
-            for (Sublayer s : eligible) {
-                extra.add(s.streamIn().name());
-                extra.add(s.streamOut().name());
-            }
+        // The reference run provides the stream values that shortgpt's influence and the cache start from.
+        String[][] streams = new String[eligible.size()][];
+        for (int i = 0; i < eligible.size(); i++)
+            streams[i] = new String[] {eligible.get(i).streamIn().name(), eligible.get(i).streamOut().name()};
+        List<String> outputs = new ArrayList<>(List.of(scored));
+        if (method == Method.SHORTGPT) for (String[] s : streams) outputs.addAll(List.of(s));
+        // Only the cached design needs the streams; as graph outputs they would cost the others fusions.
+        if (evaluation == Evaluation.CACHED) outputs.addAll(CachedScorer.streamValues(residuals, 0));
 
-        Progress progress = context.progress();
-        boolean[] removed = new boolean[eligible.size()];
-        List<Double> scores = new ArrayList<>();
-        List<String> order = new ArrayList<>();
-        Scoring.Metric used;
+        long[] sizes = new long[eligible.size()];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = removableParameters(eligible.get(i));
+        GatedModel gated = new GatedModel(model, residuals);
+        Selector selector;
+        Selector.Refinement refinement = null;
         int evaluations;
-        try (GatedModel gm = new GatedModel(model, eligible, evaluator, data, scored, extra)) {
-            used = Scoring.resolve(metric, gm.kind());
-            Selector sel = new Selector(gm, used, removed, scores, order, progress, target);
-            switch (method) {
-                case FINERCUT -> sel.greedySublayers(target);
-                case BLOCK -> sel.greedyBlocks(blockGroups(anatomy, eligible, pool));
-                case SHORTGPT -> sel.shortgpt(blockGroups(anatomy, eligible, pool));
-                case REVERSE -> sel.reverse(anatomy);
+        Scoring.Metric used;
+        try (Evaluator.Prepared full = evaluator.prepare(gated.model(), outputs)) {
+            Reference reference = new Reference(gated, full, data, scored, metric);
+            used = reference.metric();
+            try (Scorer scorer = switch (evaluation) {
+                case CACHED -> new CachedScorer(reference, gated, full, evaluator);
+                case GATED -> new GatedScorer(reference, gated, full);
+                case REBUILD -> new RebuildScorer(reference, model, residuals, evaluator);
+            }) {
+                List<String> ids = eligible.stream().map(Sublayer::id).toList();
+                selector = new Selector(scorer, ids, sizes, goal, context.progress(), bound);
+                switch (method) {
+                    case FINERCUT -> selector.greedySublayers();
+                    case BLOCK -> selector.greedyBlocks(blockGroups(anatomy, eligible, pool));
+                    case SHORTGPT -> selector.shortgpt(blockGroups(anatomy, eligible, pool), reference, streams);
+                    case REVERSE -> selector.reverse(beforeFinalBlock(anatomy, eligible));
+                }
+                if (refine == Refine.SWAP) refinement = selector.swap(swapBudget);
+                evaluations = scorer.evaluations();
             }
-            evaluations = gm.evaluations();
         }
 
-        // Apply: each removed residual add passes its stream through.
-        List<Sublayer> gone = new ArrayList<>();
-        for (String id : order) gone.add(anatomy.sublayer(id));
-        for (Sublayer s : gone) bypass(g, s);
+        // Apply: each removed residual add passes its stream through; dce takes the branches.
+        List<String> order = selector.removedIds();
+        Map<String, Value> values = Residual.values(g);
+        for (String id : order) residuals.get(indexOf(eligible, id)).bypass(g, values);
         new DeadCodeElimination().run(model, context);
         long paramsAfter = parameters(g);
 
-        return result.modified(true).metric("metric", used.name().toLowerCase()).metric("calibration", dataDescription)
+        result.modified(true).metric("metric", used.name().toLowerCase()).metric("evaluation",
+                        evaluation.name().toLowerCase()).metric("calibration", dataDescription)
                 .metric("calibration_batches", data.size()).metric("output", scored).metric("removed", order)
-                .metric("scores", scores).metric("block_map", blockMap(anatomy, order))
+                .metric("scores", selector.scores()).metric("block_map", blockMap(anatomy, order))
                 .metric("parameters_before", paramsBefore).metric("parameters_after", paramsAfter)
                 .metric("evaluations", evaluations);
+        if (refinement != null)
+            result.metric("refine_score_before", refinement.before()).metric("refine_score_after", refinement.after())
+                    .metric("refine_swaps", refinement.swaps()).metric("refine_evaluations", refinement.evaluations());
+        return result;
+    }
+
+    /** The pool less the first {@code warmup} share of blocks and whatever {@code keep} names. */
+    private List<Sublayer> eligible(Anatomy anatomy, List<Sublayer> pool) {
+        List<SublayerPattern> kept = new ArrayList<>();
+        for (String k : keep) {
+            try {
+                kept.add(SublayerPattern.parse(k));
+            } catch (IllegalArgumentException e) {
+                throw new PassException("prune", "keep: " + e.getMessage());
+            }
+        }
+        int warm = (int) Math.floor(warmup * anatomy.blocks().size());
+        List<Sublayer> eligible = new ArrayList<>();
+        for (Sublayer s : pool) {
+            if (s.block().index() < warm) continue;
+            if (kept.stream().anyMatch(p -> p.matches(s.id()) || p.matches(s.block().id()))) continue;
+            eligible.add(s);
+        }
+        return eligible;
+    }
+
+    /** The count to remove, or with {@code params} the parameters to take out; checked against what is possible. */
+    private Selector.Goal goal(List<Sublayer> pool, List<Sublayer> eligible, long paramsBefore) {
+        String why = eligible.size() + " are candidates (" + pool.size() + " of the kinds only=" + only.name()
+                .toLowerCase() + " selects, less keep and warmup)";
+        if (params > 0) {
+            if (count >= 0)
+                throw new PassException("prune", "give either count or params, not both (count=" + count + ", params="
+                        + params + ")");
+            if (method != Method.FINERCUT)
+                throw new PassException("prune", "params works with method=finercut; use count or ratio with method="
+                        + method.name().toLowerCase());
+            long budget = params <= 1 ? (long) Math.floor(params * paramsBefore) : (long) params;
+            long needed = Math.max(0, paramsBefore - budget);
+            long removable = 0;
+            for (Sublayer s : eligible) removable += removableParameters(s);
+            if (needed > removable)
+                throw new PassException("prune", String.format(java.util.Locale.ROOT, "cannot reach params=%s: the "
+                        + "model has %,d parameters and removing all %d candidate sublayers takes out only %,d, so at "
+                        + "least %,d remain; raise params or loosen keep/only/warmup", fmt(params), paramsBefore,
+                        eligible.size(), removable, paramsBefore - removable));
+            return Selector.Goal.parameters(needed);
+        }
+        int target = count >= 0 ? count : (int) Math.round(ratio * pool.size());
+        if (target > eligible.size())
+            throw new PassException("prune", "cannot remove " + target + " sublayers: only " + why
+                    + "; lower count or ratio");
+        return Selector.Goal.count(target);
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    private static int indexOf(List<Sublayer> eligible, String id) {
+        for (int i = 0; i < eligible.size(); i++) if (eligible.get(i).id().equals(id)) return i;
+        throw new IllegalStateException(id + " is not a candidate");
+    }
+
+    private static boolean[] beforeFinalBlock(Anatomy anatomy, List<Sublayer> eligible) {
+        int lastBlock = anatomy.blocks().get(anatomy.blocks().size() - 1).index();
+        boolean[] before = new boolean[eligible.size()];
+        for (int i = 0; i < before.length; i++) before[i] = eligible.get(i).block().index() < lastBlock;
+        return before;
     }
 
     /** Each block's candidates (indices into eligible) when all its sublayers of the selected kinds are candidates. */
@@ -208,25 +297,6 @@ public final class Prune implements Pass {
             if (whole && !idx.isEmpty()) out.add(idx.stream().mapToInt(Integer::intValue).toArray());
         }
         return out;
-    }
-
-    /** Makes the residual add of {@code s} pass its current stream input through. */
-    static void bypass(Graph g, Sublayer s) {
-        Node add = s.residual();
-        int bi = GatedModel.branchIndex(s);
-        Value stream = add.input(1 - bi);
-        Value out = add.output(0);
-        if (out.isGraphOutput()) {
-            String name = out.name();
-            out.setName(name + "__pruned");
-            Node id = new Node("Identity", List.of(stream), name);
-            id.output(0).setType(out.type());
-            g.insertBefore(add, id);
-            out.replaceAllUsesWith(id.output(0));
-        } else {
-            out.replaceAllUsesWith(stream);
-        }
-        g.remove(add);
     }
 
     static long parameters(Graph g) {
@@ -257,150 +327,5 @@ public final class Prune implements Pass {
         Norm norm = s.norm();
         if (norm != null && norm.placement() == Norm.Placement.POST) n -= norm.parameterCount();
         return n;
-    }
-
-    /** The selection strategies, over the gated model. */
-    private static final class Selector {
-        private final GatedModel gm;
-        private final Scoring.Metric metric;
-        private final boolean[] removed;
-        private final List<Double> scores;
-        private final List<String> order;
-        private final Progress progress;
-        private final int target;
-        private int done;
-
-        Selector(GatedModel gm, Scoring.Metric metric, boolean[] removed, List<Double> scores, List<String> order,
-                 Progress progress, int target) {
-            this.gm = gm;
-            this.metric = metric;
-            this.removed = removed;
-            this.scores = scores;
-            this.order = order;
-            this.progress = progress;
-            this.target = target;
-        }
-
-        private void remove(int i) {
-            removed[i] = true;
-            order.add(gm.candidates().get(i).id());
-            done++;
-        }
-
-        private double scoreWith(int[] extra) {
-            for (int i : extra) removed[i] = true;
-            try {
-                return gm.score(removed, metric);
-            } finally {
-                for (int i : extra) removed[i] = false;
-            }
-        }
-
-        /** FinerCut: per step, score every remaining candidate with earlier removals applied; remove the best. */
-        void greedySublayers(int steps) {
-            for (int step = 0; step < steps; step++) {
-                int remaining = 0;
-                for (boolean r : removed) if (!r) remaining++;
-                progress.begin("prune step " + (done + 1) + "/" + target + ": scoring candidates", remaining);
-                int best = -1;
-                double bestScore = Double.POSITIVE_INFINITY;
-                int k = 0;
-                for (int i = 0; i < removed.length; i++) {
-                    if (removed[i]) continue;
-                    double s = scoreWith(new int[] {i});
-                    if (s < bestScore) {
-                        bestScore = s;
-                        best = i;
-                    }
-                    progress.update(++k);
-                }
-                progress.end();
-                remove(best);
-                scores.add(bestScore);
-            }
-        }
-
-        /** Greedy over whole blocks while one fits the count; the rest as single sublayers, greedy. */
-        void greedyBlocks(List<int[]> groups) {
-            List<int[]> left = new ArrayList<>(groups);
-            while (true) {
-                int room = target - done;
-                List<int[]> fit = left.stream().filter(gr -> gr.length <= room).toList();
-                if (fit.isEmpty()) break;
-                progress.begin("prune step " + (done + 1) + "/" + target + ": scoring blocks", fit.size());
-                int[] best = null;
-                double bestScore = Double.POSITIVE_INFINITY;
-                int k = 0;
-                for (int[] gr : fit) {
-                    double s = scoreWith(gr);
-                    if (s < bestScore) {
-                        bestScore = s;
-                        best = gr;
-                    }
-                    progress.update(++k);
-                }
-                progress.end();
-                for (int i : best) remove(i);
-                for (int i = 0; i < best.length; i++) scores.add(bestScore);
-                left.remove(best);
-            }
-            greedySublayers(target - done);
-        }
-
-        /** ShortGPT: blocks by influence 1 − cos(input, output), lowest first; the rest by sublayer influence. */
-        void shortgpt(List<int[]> groups) {
-            List<Sublayer> c = gm.candidates();
-            double[] blockInfluence = new double[groups.size()];
-            for (int gi = 0; gi < groups.size(); gi++) {
-                int[] gr = groups.get(gi);
-                Sublayer first = c.get(gr[0]);
-                Sublayer last = c.get(gr[gr.length - 1]);
-                blockInfluence[gi] = influence(first.streamIn().name(), last.streamOut().name());
-            }
-            Integer[] byBlock = new Integer[groups.size()];
-            for (int i = 0; i < byBlock.length; i++) byBlock[i] = i;
-            Arrays.sort(byBlock, Comparator.comparingDouble(i -> blockInfluence[i]));
-            for (int gi : byBlock) {
-                int[] gr = groups.get(gi);
-                if (gr.length > target - done) continue;
-                for (int i : gr) oneShot(i);
-            }
-            double[] sub = new double[c.size()];
-            for (int i = 0; i < c.size(); i++) sub[i] = influence(c.get(i).streamIn().name(), c.get(i).streamOut().name());
-            Integer[] bySub = new Integer[c.size()];
-            for (int i = 0; i < bySub.length; i++) bySub[i] = i;
-            Arrays.sort(bySub, Comparator.comparingDouble(i -> sub[i]));
-            for (int i : bySub) if (done < target && !removed[i]) oneShot(i);
-        }
-
-        /** Reverse order: the last blocks but the final one, last sublayer first. */
-        void reverse(Anatomy anatomy) {
-            List<Sublayer> c = gm.candidates();
-            int lastBlock = anatomy.blocks().get(anatomy.blocks().size() - 1).index();
-            List<Integer> idx = new ArrayList<>();
-            for (int i = c.size() - 1; i >= 0; i--) if (c.get(i).block().index() < lastBlock) idx.add(i);
-            for (int i : idx) if (done < target) oneShot(i);
-            if (done < target)
-                throw new PassException("prune", "reverse: only " + done + " candidates lie before the final block");
-        }
-
-        private void oneShot(int i) {
-            remove(i);
-            scores.add(gm.score(removed, metric));
-        }
-
-        /** Mean 1 − cos between two stream values over the calibration tokens (reference run). */
-        private double influence(String in, String out) {
-            double sum = 0;
-            long n = 0;
-            for (int b = 0; b < gm.batchCount(); b++) {
-                Map<String, Tensor> r = gm.reference(b);
-                Scoring.Sum s = Scoring.distance(Scoring.Metric.COSINE, r.get(in), r.get(out),
-                        gm.batch(b).get("attention_mask"));
-                sum += s.total();
-                n += s.count();
-            }
-            return n == 0 ? 0 : sum / n;
-        }
     }
 }

@@ -101,6 +101,18 @@ public final class Scoring {
         return out;
     }
 
+    /** How many positions of {@code reference} the mask marks real. */
+    static long positions(Tensor reference, Tensor mask) {
+        long[] d = reference.dims();
+        long width = d.length == 0 ? 1 : d[d.length - 1];
+        long rows = width == 0 ? 0 : reference.elementCount() / width;
+        boolean[] keep = rows(reference, mask);
+        if (keep == null) return rows;
+        long n = 0;
+        for (boolean k : keep) if (k) n++;
+        return n;
+    }
+
     public static Sum distance(Metric metric, Tensor reference, Tensor candidate, Tensor mask) {
         float[] r = floats(reference);
         float[] c = floats(candidate);
