@@ -154,7 +154,8 @@ class EndToEndTest {
                 out.toString());
         assertEquals(ExitCodes.BAD_INPUT, typo.code(), typo.toString());
         assertEquals("tailor: error: pipeline:1:18: unknown option 'ration' for prune; did you mean 'ratio'? (options: "
-                + "method, count, ratio, metric, keep, only, warmup, output, batches)", firstLine(typo.err()));
+                + "method, count, ratio, metric, keep, only, warmup, output, batches, params, refine, swap_budget, "
+                + "evaluation, bound)", firstLine(typo.err()));
         assertTrue(typo.err().contains("\n  identity | prune(ration=0.25)\n                   ^\ntailor: hint: 'tailor "
                 + "passes' lists every pass"), typo.toString());
 
