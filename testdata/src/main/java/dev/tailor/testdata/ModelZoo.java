@@ -1,5 +1,6 @@
 package dev.tailor.testdata;
 
+import dev.tailor.compiler.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -73,12 +74,12 @@ public enum ModelZoo {
             Path target = cacheFolder().resolve(resource);
             if (Files.isRegularFile(target) && Files.size(target) == size) return target;
             Files.createDirectories(target.getParent());
-            Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            Path temp = AtomicFiles.createTemp(target.getParent(), target.getFileName().toString());
             try (InputStream in = url.openStream()) {
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.move(temp, target);
             } finally {
-                Files.deleteIfExists(temp);
+                AtomicFiles.deleteQuietly(temp);
             }
             return target;
         } catch (IOException e) {

@@ -6,7 +6,6 @@ import dev.tailor.compiler.ir.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -85,13 +84,5 @@ final class ExternalDataWriter implements TensorSink, AutoCloseable {
     @Override
     public void close() throws IOException {
         if (channel != null) channel.close();
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: a leftover temporary file is harmless
-        }
     }
 }

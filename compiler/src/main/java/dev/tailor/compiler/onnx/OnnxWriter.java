@@ -1,6 +1,7 @@
 package dev.tailor.compiler.onnx;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.tailor.compiler.io.AtomicFiles;
 import dev.tailor.compiler.ir.Attribute;
 import dev.tailor.compiler.ir.Function;
 import dev.tailor.compiler.ir.Graph;
@@ -16,10 +17,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
@@ -89,8 +88,8 @@ public final class OnnxWriter {
         Path tempData = null;
         try {
             Files.createDirectories(dir);
-            tempModel = createTemp(dir, target.getFileName().toString());
-            tempData = createTemp(dir, dataName);
+            tempModel = AtomicFiles.createTemp(dir, target.getFileName().toString());
+            tempData = AtomicFiles.createTemp(dir, dataName);
             ModelProto proto;
             ExternalDataWriter sink = new ExternalDataWriter(tempData, dataName, threshold);
             try (sink) {
@@ -107,15 +106,15 @@ public final class OnnxWriter {
                 proto.writeTo(cos);
                 cos.flush();
             }
-            if (sink.used()) move(tempData, dataTarget);
+            if (sink.used()) AtomicFiles.move(tempData, dataTarget);
             else Files.deleteIfExists(tempData);
-            move(tempModel, target);
+            AtomicFiles.move(tempModel, target);
             return new Result(target, sink.used() ? dataTarget : null, sink.tensorCount(), size, sink.bytes(), forced);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
-            if (tempModel != null) ExternalDataWriter.deleteQuietly(tempModel);
-            if (tempData != null) ExternalDataWriter.deleteQuietly(tempData);
+            AtomicFiles.deleteQuietly(tempModel);
+            AtomicFiles.deleteQuietly(tempData);
         }
     }
 
@@ -195,30 +194,6 @@ public final class OnnxWriter {
     /** The model serialized as ONNX bytes, every tensor embedded. */
     public static byte[] toBytes(Model model) {
         return toProto(model).toByteArray();
-    }
-
-    /**
-     * A fresh hidden file next to the target. Unlike Files.createTempFile (mode 0600), it gets the permissions
-     * the user's umask gives any new file, which the renamed output keeps.
-     */
-    private static Path createTemp(Path dir, String name) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path p = dir.resolve("." + name + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current()
-                    .nextLong() & Long.MAX_VALUE) + ".tmp");
-            try {
-                return Files.createFile(p);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (attempt > 100) throw e;
-            }
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 
     /** Bytes of tensors that would stay in the protobuf at this threshold. */

@@ -1,5 +1,6 @@
 package dev.tailor.compiler.safetensors;
 
+import dev.tailor.compiler.io.AtomicFiles;
 import dev.tailor.compiler.ir.MappedData;
 import dev.tailor.compiler.ir.Tensor;
 import dev.tailor.compiler.json.Json;
@@ -8,9 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -267,22 +266,16 @@ public final class SafeTensors {
         Path dir = file.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            temp = AtomicFiles.createTemp(dir, file.getFileName().toString());
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 out.write(head.flip());
                 for (Tensor t : tensors.values()) t.data().writeTo(out);
             }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.move(temp, file);
         } catch (IOException e) {
             throw new SafeTensorsException(file, null, "cannot write: " + e.getMessage(), e);
         } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the write already failed or succeeded; a stray temp file is harmless
-                }
-            }
+            AtomicFiles.deleteQuietly(temp);
         }
     }
 }

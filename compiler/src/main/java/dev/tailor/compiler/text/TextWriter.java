@@ -1,5 +1,6 @@
 package dev.tailor.compiler.text;
 
+import dev.tailor.compiler.io.AtomicFiles;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.onnx.OnnxWriter;
 import dev.tailor.onnx.proto.OnnxProto.ModelProto;
@@ -11,14 +12,10 @@ import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes IR models in the ONNX text syntax ({@code .onnxtxt}) so that {@link TextReader} reads them back equal
@@ -100,8 +97,8 @@ public final class TextWriter {
         Path tempData = null;
         try {
             Files.createDirectories(dir);
-            tempText = createTemp(dir, target.getFileName().toString());
-            tempData = createTemp(dir, dataName);
+            tempText = AtomicFiles.createTemp(dir, target.getFileName().toString());
+            tempData = AtomicFiles.createTemp(dir, dataName);
             ProtoTextPrinter printer;
             try (SideFileWriter side = new SideFileWriter(tempData, dataName);
                  Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tempText,
@@ -112,19 +109,19 @@ public final class TextWriter {
                 side.close();
                 long dataBytes = side.position;
                 boolean used = side.channel != null;
-                if (used) move(tempData, dataTarget);
+                if (used) AtomicFiles.move(tempData, dataTarget);
                 else Files.deleteIfExists(tempData);
                 long textBytes = Files.size(tempText);
                 w.close();
-                move(tempText, target);
+                AtomicFiles.move(tempText, target);
                 return new Result(target, used ? dataTarget : null, printer.outOfLineTensors, textBytes, dataBytes,
                         printer.annotationLines, Set.copyOf(printer.used));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
-            if (tempText != null) deleteQuietly(tempText);
-            if (tempData != null) deleteQuietly(tempData);
+            AtomicFiles.deleteQuietly(tempText);
+            AtomicFiles.deleteQuietly(tempData);
         }
     }
 
@@ -157,34 +154,6 @@ public final class TextWriter {
         @Override
         public void close() throws IOException {
             if (channel != null && channel.isOpen()) channel.close();
-        }
-    }
-
-    private static Path createTemp(Path dir, String name) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path p = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()
-                    & Long.MAX_VALUE) + ".tmp");
-            try {
-                return Files.createFile(p);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt > 100) throw e;
-            }
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: a leftover temporary file is harmless
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.tailor.cli;
 
+import dev.tailor.compiler.io.AtomicFiles;
 import dev.tailor.report.ReportFormat;
-import dev.tailor.report.TextFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -15,7 +15,7 @@ final class ReportFiles {
             stdout.flush();
             return;
         }
-        TextFiles.writeAtomically(file, text);
+        AtomicFiles.writeString(file, text);
     }
 
     /** The format of a report file by its extension; a usage error for any other name. */

@@ -1,6 +1,6 @@
 package dev.tailor.maven;
 
-import dev.tailor.report.TextFiles;
+import dev.tailor.compiler.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,7 +51,7 @@ record Fingerprint(Map<String, String> entries) {
 
     /** Writes the file atomically, so that an interrupted build never leaves a fingerprint for half an output. */
     void write(Path file) {
-        TextFiles.writeAtomically(file, "# Tailor: what the compiled model was made from (delete to recompile)\n"
+        AtomicFiles.writeString(file, "# Tailor: what the compiled model was made from (delete to recompile)\n"
                 + text());
     }
 

@@ -1,8 +1,8 @@
 package dev.tailor.maven;
 
+import dev.tailor.compiler.io.AtomicFiles;
 import dev.tailor.report.DiffReport;
 import dev.tailor.report.ReportFormat;
-import dev.tailor.report.TextFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ record ReportFiles(List<ReportFormat> formats) {
         List<Path> written = new ArrayList<>();
         for (ReportFormat f : formats) {
             Path file = folder.resolve(name + "." + f.extension());
-            TextFiles.writeAtomically(file, f.render(report));
+            AtomicFiles.writeString(file, f.render(report));
             written.add(file);
         }
         return written;
