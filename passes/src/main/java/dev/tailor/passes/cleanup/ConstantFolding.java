@@ -1,6 +1,7 @@
 package dev.tailor.passes.cleanup;
 
 import dev.tailor.compiler.ir.Attribute;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.GraphBuilder;
 import dev.tailor.compiler.ir.Model;
@@ -62,7 +63,7 @@ public final class ConstantFolding implements Pass {
                 frontier.stream().map(Value::name).toList())) {
             values = p.run(Map.of());
         }
-        Set<String> taken = Rewrites.names(g);
+        FreshNames taken = FreshNames.of(g);
         int replaced = 0;
         long bytes = 0;
         int tooLarge = 0;
@@ -73,7 +74,7 @@ public final class ConstantFolding implements Pass {
                 tooLarge++;
                 continue;
             }
-            Value c = g.addInitializer(t.withName(Rewrites.uniqueName(taken, v.name() + "_folded")));
+            Value c = g.addInitializer(t.withName(taken.fresh(v.name() + "_folded")));
             v.replaceAllUsesWith(c);
             replaced++;
             bytes += t.byteSize();

@@ -33,23 +33,6 @@ final class Rewrites {
         return true;
     }
 
-    /** The names of a graph's inputs, initializers and node outputs, for picking fresh names. */
-    static java.util.Set<String> names(Graph g) {
-        java.util.Set<String> taken = new java.util.HashSet<>();
-        for (Value v : g.inputs()) taken.add(v.name());
-        for (Value v : g.initializers()) taken.add(v.name());
-        for (Node n : g.nodes()) for (Value o : n.outputs()) if (o != null) taken.add(o.name());
-        return taken;
-    }
-
-    /** {@code base}, or {@code base_N} for the first N that is free; the name is then taken. */
-    static String uniqueName(java.util.Set<String> taken, String base) {
-        String name = base;
-        for (int i = 1; taken.contains(name); i++) name = base + "_" + i;
-        taken.add(name);
-        return name;
-    }
-
     /** True if no node and no graph output uses any output of {@code node}. */
     static boolean unused(Node node) {
         for (Value o : node.outputs()) if (o != null && (o.hasUses() || o.isGraphOutput())) return false;

@@ -2,6 +2,7 @@ package dev.tailor.passes.cleanup;
 
 import dev.tailor.compiler.analysis.ShapeInference;
 import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.HeapData;
 import dev.tailor.compiler.ir.Model;
@@ -16,8 +17,6 @@ import dev.tailor.compiler.pass.PassDef;
 import dev.tailor.compiler.pass.PassResult;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Replaces shape computations whose results are known with constants. Exporters compute reshape targets at run
@@ -33,7 +32,7 @@ public final class ShapeSimplification implements Pass {
         Graph g = model.graph();
         if (g == null) return PassResult.unchanged();
         ShapeInference.Result inferred = ShapeInference.analyze(model);
-        Set<String> taken = Rewrites.names(g);
+        FreshNames taken = FreshNames.of(g);
 
         int replaced = 0;
         for (Node n : g.nodeList()) {
@@ -42,7 +41,7 @@ public final class ShapeSimplification implements Pass {
                     continue;
                 long[] value = inferred.constantValue(out);
                 if (value == null) continue;
-                Tensor t = tensor(Rewrites.uniqueName(taken, out.name() + "_known"), inferred.type(out), value);
+                Tensor t = tensor(taken.fresh(out.name() + "_known"), inferred.type(out), value);
                 if (t == null) continue;
                 Value c = g.addInitializer(t);
                 c.setType(inferred.type(out));

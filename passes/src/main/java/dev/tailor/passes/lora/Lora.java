@@ -6,6 +6,7 @@ import dev.tailor.compiler.anatomy.Role;
 import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.SublayerPattern;
 import dev.tailor.compiler.anatomy.Weight;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.Tensor;
@@ -209,7 +210,7 @@ public final class Lora implements Pass {
             Tensor next = Tensor.ofFloats(w.name(), t.dims(), u.merge(t.toFloats()));
             boolean shared = !merged.containsKey(w) && (w.useCount() > 1 || w.isGraphInput() || w.isGraphOutput());
             if (shared) {
-                Value copy = model.graph().addInitializer(next.withName(uniqueName(model, s.id() + ".merged")));
+                Value copy = model.graph().addInitializer(next.withName(FreshNames.of(model.graph()).fresh(s.id() + ".merged")));
                 product.setInput(1, copy);
                 merged.put(copy, copy);
                 copies++;
@@ -222,17 +223,6 @@ public final class Lora implements Pass {
             }
         }
         return copies;
-    }
-
-    private static String uniqueName(Model model, String base) {
-        String name = base;
-        for (int i = 1; exists(model, name); i++) name = base + "_" + i;
-        return name;
-    }
-
-    private static boolean exists(Model model, String name) {
-        for (Value v : model.graph().initializers()) if (v.name().equals(name)) return true;
-        return false;
     }
 
     private static boolean isAttention(Role r) {

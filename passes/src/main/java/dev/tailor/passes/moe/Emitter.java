@@ -1,6 +1,7 @@
 package dev.tailor.passes.moe;
 
 import dev.tailor.compiler.ir.Attribute;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
@@ -9,9 +10,7 @@ import dev.tailor.compiler.ir.Use;
 import dev.tailor.compiler.ir.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Builds the converted FFN's nodes: fresh names under one prefix ({@code b3_ffn_moe_…}), new initializers, and
@@ -20,18 +19,13 @@ import java.util.Set;
  */
 final class Emitter {
     private final Graph graph;
-    private final Set<String> names = new HashSet<>();
+    private final FreshNames names;
     private Node anchor;
     private String prefix = "moe";
 
     Emitter(Model model) {
         this.graph = model.graph();
-        for (Value v : graph.inputs()) names.add(v.name());
-        for (Value v : graph.initializers()) names.add(v.name());
-        for (Node n : graph.nodes()) {
-            if (n.name() != null) names.add(n.name());
-            for (Value o : n.outputs()) if (o != null) names.add(o.name());
-        }
+        this.names = FreshNames.of(graph);
     }
 
     /** New nodes go before {@code node}; names start with {@code prefix}. */
@@ -42,10 +36,7 @@ final class Emitter {
     }
 
     String fresh(String base) {
-        String name = prefix + "_" + base;
-        for (int i = 1; names.contains(name); i++) name = prefix + "_" + base + "_" + i;
-        names.add(name);
-        return name;
+        return names.fresh(prefix + "_" + base);
     }
 
     Value floats(String base, long[] dims, float[] values) {

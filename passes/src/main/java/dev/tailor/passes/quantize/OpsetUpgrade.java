@@ -1,6 +1,7 @@
 package dev.tailor.passes.quantize;
 
 import dev.tailor.compiler.ir.Attribute;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
@@ -38,6 +39,7 @@ final class OpsetUpgrade {
                 if (n.domainName().isEmpty() && REFUSED.contains(n.opType()))
                     return n + " changed meaning between opset " + v + " and 21";
         for (Graph g : graphs) {
+            FreshNames names = FreshNames.of(g);
             for (Node n : g.nodeList()) {
                 if (!n.domainName().isEmpty()) continue;
                 if (v < 18 && REDUCE_AXES_INPUT_AT_18.contains(n.opType())) {
@@ -45,7 +47,7 @@ final class OpsetUpgrade {
                     if (axes != null) {
                         n.removeAttribute("axes");
                         long[] a = axes.asInts();
-                        Value c = g.addInitializer(Tensor.ofLongs(freshName(g, (n.name() == null ? n.opType() : n.name())
+                        Value c = g.addInitializer(Tensor.ofLongs(names.fresh((n.name() == null ? n.opType() : n.name())
                                 + "_axes"), new long[] {a.length}, a));
                         n.addInput(c);
                     }
@@ -68,12 +70,4 @@ final class OpsetUpgrade {
         for (Node n : g.nodes()) for (Graph sub : n.subgraphs()) collect(sub, out);
     }
 
-    private static String freshName(Graph g, String base) {
-        Set<String> taken = new java.util.HashSet<>();
-        for (Value v : g.initializers()) taken.add(v.name());
-        for (Node n : g.nodes()) for (Value o : n.outputs()) if (o != null) taken.add(o.name());
-        String name = base;
-        for (int i = 1; taken.contains(name); i++) name = base + "_" + i;
-        return name;
-    }
 }

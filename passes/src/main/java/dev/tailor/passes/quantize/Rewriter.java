@@ -2,6 +2,7 @@ package dev.tailor.passes.quantize;
 
 import dev.tailor.compiler.ir.Attribute;
 import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.FreshNames;
 import dev.tailor.compiler.ir.Graph;
 import dev.tailor.compiler.ir.HeapData;
 import dev.tailor.compiler.ir.Model;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +30,7 @@ final class Rewriter {
 
     final Model model;
     final Graph graph;
-    private final Set<String> names = new HashSet<>();
+    private final FreshNames names;
     /** Cache of made things keyed by the value they derive from and a description of how. */
     private final Map<Value, Map<String, Object>> cache = new IdentityHashMap<>();
     /** Nodes this rewriter made, for the report and for clean-up. */
@@ -39,19 +39,11 @@ final class Rewriter {
     Rewriter(Model model) {
         this.model = model;
         this.graph = model.graph();
-        for (Value v : graph.inputs()) names.add(v.name());
-        for (Value v : graph.initializers()) names.add(v.name());
-        for (Node n : graph.nodes()) {
-            if (n.name() != null) names.add(n.name());
-            for (Value o : n.outputs()) if (o != null) names.add(o.name());
-        }
+        this.names = FreshNames.of(graph);
     }
 
     String fresh(String base) {
-        String name = base;
-        for (int i = 1; names.contains(name); i++) name = base + "_" + i;
-        names.add(name);
-        return name;
+        return names.fresh(base);
     }
 
     @SuppressWarnings("unchecked")
