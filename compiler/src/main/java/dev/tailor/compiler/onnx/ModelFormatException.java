@@ -1,5 +1,9 @@
 package dev.tailor.compiler.onnx;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -34,6 +38,14 @@ public class ModelFormatException extends RuntimeException {
 
     public String problem() {
         return problem;
+    }
+
+    /** A model file that could not be opened or read, said in words (missing, not allowed, a folder, or why). */
+    public static ModelFormatException unreadable(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) return new ModelFormatException(file, null, "no such file");
+        if (e instanceof AccessDeniedException) return new ModelFormatException(file, null, "permission denied");
+        if (Files.isDirectory(file)) return new ModelFormatException(file, null, "is a folder, not a model file");
+        return new ModelFormatException(file, null, "cannot read: " + e.getMessage(), e);
     }
 
     private static String format(Path file, String element, String problem) {

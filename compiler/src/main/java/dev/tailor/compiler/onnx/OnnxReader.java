@@ -11,9 +11,6 @@ import dev.tailor.onnx.proto.OnnxProto.TensorProto;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -142,13 +139,8 @@ public final class OnnxReader {
                         + " bytes; a protobuf file cannot exceed 2 GiB (large weights belong in external data)");
             if (size == 0) return ByteBuffer.allocate(0);
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(path, null, "no such file");
-        } catch (AccessDeniedException e) {
-            throw new ModelFormatException(path, null, "permission denied");
         } catch (IOException e) {
-            if (Files.isDirectory(path)) throw new ModelFormatException(path, null, "is a folder, not a model file");
-            throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
+            throw ModelFormatException.unreadable(path, e);
         }
     }
 }

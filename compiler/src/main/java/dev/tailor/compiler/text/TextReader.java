@@ -10,9 +10,7 @@ import dev.tailor.onnx.proto.OnnxProto.ModelProto;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.CharBuffer;
 import org.antlr.v4.runtime.CharStream;
@@ -108,13 +106,8 @@ public final class TextReader {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(path, null, "no such file");
-        } catch (AccessDeniedException e) {
-            throw new ModelFormatException(path, null, "permission denied");
         } catch (IOException e) {
-            if (Files.isDirectory(path)) throw new ModelFormatException(path, null, "is a folder, not a model file");
-            throw new ModelFormatException(path, null, "cannot read: " + e.getMessage(), e);
+            throw ModelFormatException.unreadable(path, e);
         }
         int bad = firstInvalidUtf8(bytes);
         if (bad >= 0) {

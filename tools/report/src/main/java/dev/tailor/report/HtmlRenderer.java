@@ -26,15 +26,7 @@ final class HtmlRenderer {
         b.append(summaryChart(r));
         if (r.blockMap() != null) b.append(blockMapSvg(r.blockMap()));
         b.append("<table><tr><th></th><th>before</th><th>after</th><th>change</th></tr>\n");
-        row(b, "nodes", Long.toString(x.nodes()), Long.toString(y.nodes()), Numbers.percent(x.nodes(), y.nodes()));
-        row(b, "initializers", Long.toString(x.initializers()), Long.toString(y.initializers()),
-                Numbers.percent(x.initializers(), y.initializers()));
-        row(b, "parameters", Numbers.count(x.parameters()), Numbers.count(y.parameters()),
-                Numbers.percent(x.parameters(), y.parameters()));
-        row(b, "weights", Numbers.bytes(x.weightBytes()), Numbers.bytes(y.weightBytes()),
-                Numbers.percent(x.weightBytes(), y.weightBytes()));
-        row(b, "FLOPs/token", Numbers.flopsText(x), Numbers.flopsText(y),
-                Numbers.percent(Numbers.flops(x), Numbers.flops(y)));
+        for (SummaryRow s : SummaryRow.of(r)) row(b, s.name(), s.before(), s.after(), s.change());
         b.append("</table>\n");
         DiffReport.Matching m = r.matching();
         b.append(String.format(Locale.ROOT, "<p>Nodes: <span class=\"added\">%d added</span>, <span class=\"removed\">"

@@ -14,15 +14,7 @@ final class TextRenderer {
         StringBuilder b = new StringBuilder();
         DiffReport.Side x = r.before(), y = r.after();
         b.append(String.format(Locale.ROOT, "%-14s %-30s %-30s%n", "", x.label(), y.label()));
-        row(b, "nodes", Long.toString(x.nodes()), Long.toString(y.nodes()), Numbers.percent(x.nodes(), y.nodes()));
-        row(b, "initializers", Long.toString(x.initializers()), Long.toString(y.initializers()),
-                Numbers.percent(x.initializers(), y.initializers()));
-        row(b, "parameters", Numbers.count(x.parameters()), Numbers.count(y.parameters()),
-                Numbers.percent(x.parameters(), y.parameters()));
-        row(b, "weights", Numbers.bytes(x.weightBytes()), Numbers.bytes(y.weightBytes()),
-                Numbers.percent(x.weightBytes(), y.weightBytes()));
-        row(b, "FLOPs/token", Numbers.flopsText(x), Numbers.flopsText(y),
-                Numbers.percent(Numbers.flops(x), Numbers.flops(y)));
+        for (SummaryRow s : SummaryRow.of(r)) row(b, s.name(), s.before(), s.after(), s.change());
         DiffReport.Matching m = r.matching();
         b.append(String.format(Locale.ROOT, "%nnodes: %d added, %d removed, %d changed; %d matched (%d by name, %d by "
                         + "structure)%n", r.count(DiffReport.Kind.ADDED), r.count(DiffReport.Kind.REMOVED),
