@@ -26,7 +26,8 @@ import java.util.Set;
 /**
  * The {@link Evaluator} passes use, backed by ONNX Runtime on the CPU. A model is serialized once, in memory,
  * into a session (external data is read where it lies, so models above 2 GiB need no temporary file);
- * intermediate values asked for become extra graph outputs of that session only.
+ * intermediate values asked for become extra graph outputs of that session only. A pass may hold many sessions
+ * and run them in turn, so idle intra-op threads do not spin.
  */
 public final class OrtEvaluator implements Evaluator {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -57,7 +58,7 @@ public final class OrtEvaluator implements Evaluator {
         OnnxWriter.InMemory serialized = OnnxWriter.inMemory(model);
         byte[] bytes = withOutputs(serialized.bytes(), wanted);
         Sessions.Opened opened = Sessions.open(env, new OnnxWriter.InMemory(bytes, serialized.externalFolder()),
-                Sessions.Options.of(ExecutionProvider.CPU).withOptLevel(level));
+                Sessions.Options.of(ExecutionProvider.CPU).withOptLevel(level).withoutSpinning());
         return new OrtPrepared(opened, wanted);
     }
 

@@ -89,9 +89,15 @@ public final class OrtTensors {
             throw new UnsupportedOperationException("output '" + name + "' of " + type + " " + Arrays.toString(shape)
                     + " should hold " + expected + " bytes, but ONNX Runtime's Java API gave "
                     + (bytes == null ? "none" : bytes.remaining()));
-        byte[] copy = new byte[bytes.remaining()];
-        bytes.get(copy);
-        return Tensor.of(name, type, shape, new HeapData(copy));
+        byte[] data;
+        if (bytes.hasArray() && bytes.arrayOffset() == 0 && bytes.position() == 0
+                && bytes.array().length == bytes.remaining()) {
+            data = bytes.array(); // the Java API's copy is ours: no second copy
+        } else {
+            data = new byte[bytes.remaining()];
+            bytes.get(data);
+        }
+        return Tensor.of(name, type, shape, new HeapData(data));
     }
 
     /** The Java API type that carries {@code type} bit for bit, or null if there is none. */

@@ -29,28 +29,35 @@ public final class Sessions {
 
     /**
      * What to open: where, whether CPU fallback is allowed inside a CUDA session, whether to profile, the graph
-     * optimization level, intra-op threads (0: ONNX Runtime's default) and deterministic kernels.
+     * optimization level, intra-op threads (0: ONNX Runtime's default), deterministic kernels, and whether idle
+     * intra-op threads spin (quicker for one latency-bound session; with many sessions open, as an evaluator
+     * has, spinning pools take the cores from the one running).
      */
     public record Options(ExecutionProvider provider, boolean forbidCpuFallback, boolean profile,
-                          OrtSession.SessionOptions.OptLevel optLevel, int threads, boolean deterministic) {
+                          OrtSession.SessionOptions.OptLevel optLevel, int threads, boolean deterministic,
+                          boolean spinning) {
         public static Options of(ExecutionProvider provider) {
-            return new Options(provider, false, false, OrtSession.SessionOptions.OptLevel.ALL_OPT, 0, false);
+            return new Options(provider, false, false, OrtSession.SessionOptions.OptLevel.ALL_OPT, 0, false, true);
         }
 
         public Options profiled() {
-            return new Options(provider, forbidCpuFallback, true, optLevel, threads, deterministic);
+            return new Options(provider, forbidCpuFallback, true, optLevel, threads, deterministic, spinning);
         }
 
         public Options withoutCpuFallback() {
-            return new Options(provider, true, profile, optLevel, threads, deterministic);
+            return new Options(provider, true, profile, optLevel, threads, deterministic, spinning);
         }
 
         public Options withOptLevel(OrtSession.SessionOptions.OptLevel level) {
-            return new Options(provider, forbidCpuFallback, profile, level, threads, deterministic);
+            return new Options(provider, forbidCpuFallback, profile, level, threads, deterministic, spinning);
         }
 
         public Options withThreads(int n, boolean deterministicKernels) {
-            return new Options(provider, forbidCpuFallback, profile, optLevel, n, deterministicKernels);
+            return new Options(provider, forbidCpuFallback, profile, optLevel, n, deterministicKernels, spinning);
+        }
+
+        public Options withoutSpinning() {
+            return new Options(provider, forbidCpuFallback, profile, optLevel, threads, deterministic, false);
         }
     }
 
@@ -114,6 +121,7 @@ public final class Sessions {
             so.setOptimizationLevel(o.optLevel());
             if (o.threads() > 0) so.setIntraOpNumThreads(o.threads());
             if (o.deterministic()) so.setDeterministicCompute(true);
+            if (!o.spinning()) so.addConfigEntry("session.intra_op.allow_spinning", "0");
             if (model.externalFolder() != null)
                 so.addConfigEntry("session.model_external_initializers_file_folder_path",
                         model.externalFolder().toString());

@@ -1,18 +1,9 @@
 package dev.tailor.passes.prune;
 
-import dev.tailor.compiler.ir.Graph;
-import dev.tailor.compiler.ir.Model;
-import dev.tailor.compiler.ir.Shape;
 import dev.tailor.compiler.ir.Tensor;
-import dev.tailor.compiler.ir.Type;
-import dev.tailor.compiler.ir.Value;
-import dev.tailor.compiler.onnx.ModelCopy;
-import dev.tailor.compiler.pass.Evaluator;
-import dev.tailor.compiler.pass.PassContext;
-import dev.tailor.passes.cleanup.DeadCodeElimination;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,112 +11,136 @@ import java.util.Map;
  * Tailor's design: the sublayers before the first one a set changes compute exactly what they compute in the
  * current selection, so their result is cached and only the rest of the model runs.
  *
- * <p>For every candidate {@code k} in stream order it caches, per calibration batch, the current model's residual
- * stream at the add ({@code stream_k}, the add's stream input, and {@code sum_k}, its output). The suffix after
- * {@code k} is a copy of the gated model cut at {@code sum_k} (a graph input there, the nodes before it gone),
- * prepared once on first use and reused for every set and step: its later branches stay gated. A set whose first
- * change from the current selection is removing {@code m} runs the suffix after {@code m} fed {@code stream_m};
- * one whose first change restores {@code m} runs the suffix after the candidate before {@code m} fed its cached
- * {@code sum}, or the whole gated model when {@code m} is the first. Committing a new selection reruns that one
- * suffix with the later stream values as outputs to refresh the cache.
+ * <p>For every candidate {@code k} it caches, per calibration batch, the current selection's residual stream at
+ * the add: {@code stream_k}, the add's stream input, and {@code sum_k}, its output. A set whose first change from
+ * the current selection is removing {@code m} runs the {@link Segments} after {@code m}, fed {@code stream_m} as
+ * {@code sum_m}; one whose first change restores {@code m} runs from {@code m}, fed the cached sum before it (the
+ * whole chain when {@code m} is the first). The later stream values come out of the segments on the way; those of
+ * the best set scored since the last commit are kept, so that committing the selection the search chose runs
+ * nothing, and a commit is applied only when the next set is scored (the search's last one never is).
  */
 final class CachedScorer extends ModelScorer {
     private final GatedModel gated;
-    private final Evaluator evaluator;
-    private final Evaluator.Prepared full;
+    private final Segments segments;
     private final List<Residual> residuals;
-    private final Evaluator.Prepared[] suffixes;
     /** Per batch: the current selection's stream values by name (stream_k and sum_k of every candidate). */
-    private final List<Map<String, Tensor>> cache = new ArrayList<>();
+    private List<Map<String, Tensor>> cache = new ArrayList<>();
     private final boolean[] current;
+    /** Keeping a set's stream values costs this many bytes; beyond {@link #KEEP_LIMIT} a commit reruns instead. */
+    private final long streamBytes;
+    private static final long KEEP_LIMIT = Runtime.getRuntime().maxMemory() / 8;
 
-    CachedScorer(Reference reference, GatedModel gated, Evaluator.Prepared full, Evaluator evaluator) {
+    /** The set being measured and, per batch run so far, the cache it would leave. */
+    private boolean[] measuring;
+    private List<Map<String, Tensor>> pending;
+    /** The best complete set since the last commit and the cache it leaves. */
+    private boolean[] bestSet;
+    private double bestScore;
+    private List<Map<String, Tensor>> bestCache;
+    /** The selection committed but not yet applied. */
+    private boolean[] toCommit;
+
+    CachedScorer(Reference reference, GatedModel gated, Segments segments) {
         super(reference);
         this.gated = gated;
-        this.full = full;
-        this.evaluator = evaluator;
+        this.segments = segments;
         this.residuals = gated.residuals();
-        this.suffixes = new Evaluator.Prepared[residuals.size()];
         this.current = new boolean[residuals.size()];
+        long bytes = 0;
         for (int b = 0; b < reference.batchCount(); b++) {
             Map<String, Tensor> m = new HashMap<>();
-            for (String name : streamValues(0)) m.put(name, reference.value(b, name));
+            for (String name : streamValues(residuals)) {
+                Tensor t = reference.value(b, name);
+                m.put(name, t);
+                bytes += t.dataType().byteSize(t.elementCount());
+            }
             cache.add(m);
         }
+        this.streamBytes = bytes;
     }
 
-    /** The stream values of candidates {@code from} and later, which the reference run must provide. */
-    static List<String> streamValues(List<Residual> residuals, int from) {
+    /** The stream values of every candidate, which the reference run must provide. */
+    static List<String> streamValues(List<Residual> residuals) {
         List<String> names = new ArrayList<>();
-        for (int i = from; i < residuals.size(); i++) {
-            names.add(residuals.get(i).stream());
-            names.add(residuals.get(i).sum());
+        for (Residual r : residuals) {
+            names.add(r.stream());
+            names.add(r.sum());
         }
         return names;
     }
 
-    private List<String> streamValues(int from) {
-        return streamValues(residuals, from);
-    }
-
-    /** Where a set's run starts: the candidate whose sum is fed (-1: the whole model), and the value fed. */
-    private record Start(int cut, String fed) {}
+    /** Where a set's run starts: the first segment run, and the cached value fed as the sum before it. */
+    private record Start(int from, String fedFrom) {}
 
     private Start start(boolean[] removed) {
+        int n = removed.length;
         int m = 0;
-        while (m < removed.length && removed[m] == current[m]) m++;
-        if (m == removed.length) // the current selection itself: the last suffix, fed its current sum
-            return new Start(m - 1, residuals.get(m - 1).sum());
-        if (removed[m]) return new Start(m, residuals.get(m).stream());
-        if (m == 0) return new Start(-1, null);
-        return new Start(m - 1, residuals.get(m - 1).sum());
+        while (m < n && removed[m] == current[m]) m++;
+        if (m == n) return new Start(n, residuals.get(n - 1).sum());
+        if (removed[m]) return new Start(m + 1, residuals.get(m).stream());
+        return new Start(m, m == 0 ? null : residuals.get(m - 1).sum());
+    }
+
+    @Override
+    protected void begin(boolean[] removed) {
+        applyCommit();
+        measuring = removed.clone();
+        pending = new ArrayList<>();
     }
 
     @Override
     protected Tensor run(int batch, boolean[] removed) {
-        return run(batch, removed, start(removed), List.of(reference.output())).get(reference.output());
+        Map<String, Tensor> out = runFrom(batch, removed, start(removed));
+        if (streamBytes <= KEEP_LIMIT) pending.add(out);
+        return out.get(reference.output());
     }
 
-    private Map<String, Tensor> run(int batch, boolean[] removed, Start s, List<String> outputs) {
+    /** Runs batch {@code batch} of {@code removed} from {@code s}: the scored output and the cache it leaves. */
+    private Map<String, Tensor> runFrom(int batch, boolean[] removed, Start s) {
         Map<String, Tensor> feed = gated.feed(reference.batch(batch), removed);
-        if (s.cut < 0) return full.run(feed, outputs);
-        feed.put(residuals.get(s.cut).sum(), cache.get(batch).get(s.fed));
-        return suffix(s.cut).run(feed, outputs);
+        Map<String, Tensor> out = new HashMap<>(cache.get(batch));
+        if (s.fedFrom != null) {
+            String fedAs = residuals.get(s.from - 1).sum();
+            Tensor fed = out.get(s.fedFrom);
+            feed.put(fedAs, fed);
+            out.put(fedAs, fed);
+        }
+        out.putAll(segments.run(s.from, removed, feed));
+        return out;
+    }
+
+    @Override
+    protected void end(double score, boolean complete) {
+        if (complete && pending.size() == reference.batchCount() && (bestSet == null || score < bestScore)) {
+            bestSet = measuring;
+            bestScore = score;
+            bestCache = pending;
+        }
+        pending = null;
     }
 
     @Override
     void commit(boolean[] removed) {
-        Start s = start(removed);
-        List<String> later = streamValues(s.cut + 1);
-        for (int b = 0; b < reference.batchCount(); b++) {
-            Map<String, Tensor> c = cache.get(b);
-            if (s.cut >= 0) c.put(residuals.get(s.cut).sum(), c.get(s.fed));
-            if (!later.isEmpty()) c.putAll(run(b, removed, s, later));
+        toCommit = removed.clone();
+    }
+
+    private void applyCommit() {
+        if (toCommit == null) return;
+        boolean[] removed = toCommit;
+        toCommit = null;
+        List<Map<String, Tensor>> next;
+        if (bestSet != null && Arrays.equals(bestSet, removed)) {
+            next = bestCache;
+        } else {
+            next = new ArrayList<>();
+            Start s = start(removed);
+            for (int b = 0; b < reference.batchCount(); b++) next.add(runFrom(b, removed, s));
         }
+        List<String> kept = streamValues(residuals);
+        for (Map<String, Tensor> m : next) m.keySet().retainAll(kept);
+        cache = next;
+        bestSet = null;
+        bestCache = null;
         System.arraycopy(removed, 0, current, 0, removed.length);
-    }
-
-    /** The gated model after candidate {@code k}'s add, fed the sum there; prepared once. */
-    private Evaluator.Prepared suffix(int k) {
-        if (suffixes[k] != null) return suffixes[k];
-        Model m = ModelCopy.of(gated.model());
-        Graph g = m.graph();
-        String name = residuals.get(k).sum();
-        Value sum = Residual.values(g).get(name);
-        Tensor example = cache.get(0).get(name);
-        sum.setName(name + "__cut");
-        Shape unknown = Shape.of(new Object[example.rank()]);
-        Value input = g.addInput(new Value(name, new Type.Tensor(example.dataType(), unknown)));
-        sum.replaceAllUsesWith(input);
-        new DeadCodeElimination().run(m, PassContext.basic());
-        List<String> outputs = new ArrayList<>(List.of(reference.output()));
-        outputs.addAll(streamValues(k + 1));
-        suffixes[k] = evaluator.prepare(m, outputs);
-        return suffixes[k];
-    }
-
-    @Override
-    public void close() {
-        for (Evaluator.Prepared p : suffixes) if (p != null) p.close();
     }
 }

@@ -64,6 +64,11 @@ final class GatedModel {
         return model;
     }
 
+    /** The gates' input names, one per candidate, in candidate order. */
+    List<String> gates() {
+        return gates;
+    }
+
     List<Residual> residuals() {
         return residuals;
     }

@@ -22,14 +22,16 @@ abstract class ModelScorer extends Scorer {
     protected final double measure(boolean[] removed, double bound) {
         double tokens = Math.max(1, reference.tokens());
         double sum = 0;
+        boolean complete = false;
         begin(removed);
         try {
             for (int b = 0; b < reference.batchCount(); b++) {
                 sum += reference.distance(b, run(b, removed));
-                if (sum / tokens > bound) break;
+                if (b == reference.batchCount() - 1) complete = true;
+                else if (sum / tokens > bound) break;
             }
         } finally {
-            end();
+            end(sum / tokens, complete);
         }
         return sum / tokens;
     }
@@ -40,5 +42,6 @@ abstract class ModelScorer extends Scorer {
     /** The scored output on calibration batch {@code batch} with {@code removed} gone. */
     protected abstract Tensor run(int batch, boolean[] removed);
 
-    protected void end() {}
+    /** Scoring {@code removed} ended, with its {@code score} if {@code complete} (not stopped by a bound or failure). */
+    protected void end(double score, boolean complete) {}
 }

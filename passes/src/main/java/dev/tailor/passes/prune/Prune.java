@@ -22,6 +22,7 @@ import dev.tailor.passes.cleanup.DeadCodeElimination;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Sublayer pruning after FinerCut (Zhang et al., 2024): every attention and FFN sublayer is a candidate, and
@@ -167,8 +168,6 @@ public final class Prune implements Pass {
             streams[i] = new String[] {eligible.get(i).streamIn().name(), eligible.get(i).streamOut().name()};
         List<String> outputs = new ArrayList<>(List.of(scored));
         if (method == Method.SHORTGPT) for (String[] s : streams) outputs.addAll(List.of(s));
-        // Only the cached design needs the streams; as graph outputs they would cost the others fusions.
-        if (evaluation == Evaluation.CACHED) outputs.addAll(CachedScorer.streamValues(residuals, 0));
 
         long[] sizes = new long[eligible.size()];
         for (int i = 0; i < sizes.length; i++) sizes[i] = removableParameters(eligible.get(i));
@@ -177,11 +176,25 @@ public final class Prune implements Pass {
         Selector.Refinement refinement = null;
         int evaluations;
         Scoring.Metric used;
-        try (Evaluator.Prepared full = evaluator.prepare(gated.model(), outputs)) {
-            Reference reference = new Reference(gated, full, data, scored, metric);
+        // The cached design runs everything, the reference included, through the segments (which give every
+        // stream value); the others, and shortgpt's influence, prepare the whole gated model once.
+        Segments segments = null;
+        Evaluator.Prepared full = null;
+        try {
+            Function<Map<String, Tensor>, Map<String, Tensor>> run;
+            if (evaluation == Evaluation.CACHED) segments = new Segments(gated, evaluator, scored);
+            if (evaluation != Evaluation.CACHED || method == Method.SHORTGPT) {
+                if (segments != null) outputs.addAll(CachedScorer.streamValues(residuals));
+                run = (full = evaluator.prepare(gated.model(), outputs))::run;
+            } else {
+                Segments s = segments;
+                boolean[] none = new boolean[residuals.size()];
+                run = feed -> s.run(0, none, feed);
+            }
+            Reference reference = new Reference(gated, run, data, scored, metric);
             used = reference.metric();
             try (Scorer scorer = switch (evaluation) {
-                case CACHED -> new CachedScorer(reference, gated, full, evaluator);
+                case CACHED -> new CachedScorer(reference, gated, segments);
                 case GATED -> new GatedScorer(reference, gated, full);
                 case REBUILD -> new RebuildScorer(reference, model, residuals, evaluator);
             }) {
@@ -196,6 +209,9 @@ public final class Prune implements Pass {
                 if (refine == Refine.SWAP) refinement = selector.swap(swapBudget);
                 evaluations = scorer.evaluations();
             }
+        } finally {
+            if (segments != null) segments.close();
+            if (full != null) full.close();
         }
 
         // Apply: each removed residual add passes its stream through; dce takes the branches.

@@ -39,7 +39,7 @@ final class RebuildScorer extends ModelScorer {
     }
 
     @Override
-    protected void end() {
+    protected void end(double score, boolean complete) {
         if (prepared != null) prepared.close();
         prepared = null;
     }

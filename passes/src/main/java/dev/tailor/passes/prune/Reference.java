@@ -1,10 +1,10 @@
 package dev.tailor.passes.prune;
 
 import dev.tailor.compiler.ir.Tensor;
-import dev.tailor.compiler.pass.Evaluator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The calibration batches and what the unpruned model computes on them, run once with the gated model's gates all
@@ -18,13 +18,16 @@ final class Reference {
     private final Scoring.Metric metric;
     private final long tokens;
 
-    /** Runs {@code full} (the gated model, prepared for {@code output} and the extra values) on every batch. */
-    Reference(GatedModel gated, Evaluator.Prepared full, List<Map<String, Tensor>> batches, String output,
-              Scoring.Metric metric) {
+    /**
+     * Runs {@code run} (the gated model, computing {@code output} and the extra values from a feed with the gates)
+     * on every batch, its gates all open.
+     */
+    Reference(GatedModel gated, Function<Map<String, Tensor>, Map<String, Tensor>> run,
+              List<Map<String, Tensor>> batches, String output, Scoring.Metric metric) {
         this.batches = List.copyOf(batches);
         this.output = output;
         boolean[] none = new boolean[gated.residuals().size()];
-        for (Map<String, Tensor> b : batches) values.add(full.run(gated.feed(b, none)));
+        for (Map<String, Tensor> b : batches) values.add(run.apply(gated.feed(b, none)));
         this.metric = Scoring.resolve(metric, Scoring.kindOf(output, values.get(0).get(output)));
         long n = 0;
         for (int i = 0; i < batches.size(); i++) n += Scoring.positions(out(i), mask(i));
