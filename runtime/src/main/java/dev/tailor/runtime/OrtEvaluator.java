@@ -13,6 +13,7 @@ import dev.tailor.compiler.pass.Evaluator;
 import dev.tailor.onnx.proto.OnnxProto.GraphProto;
 import dev.tailor.onnx.proto.OnnxProto.ModelProto;
 import dev.tailor.onnx.proto.OnnxProto.ValueInfoProto;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * The {@link Evaluator} passes use, backed by ONNX Runtime on the CPU. A model is serialized once, in memory,
@@ -32,6 +34,8 @@ import java.util.Set;
 public final class OrtEvaluator implements Evaluator {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession.SessionOptions.OptLevel optLevel;
+    /** Input buffers reused from run to run (at most 256 MiB idle). */
+    private final DirectBuffers buffers = new DirectBuffers(256L << 20);
 
     public OrtEvaluator() {
         this(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -104,9 +108,15 @@ public final class OrtEvaluator implements Evaluator {
             if (!outputs.containsAll(fetch))
                 throw new IllegalArgumentException("outputs " + fetch + " were not all prepared (" + outputs + ")");
             Map<String, OnnxTensor> feed = new HashMap<>();
+            List<ByteBuffer> taken = new ArrayList<>();
+            IntFunction<ByteBuffer> alloc = size -> {
+                ByteBuffer b = buffers.take(size);
+                taken.add(b);
+                return b;
+            };
             try {
                 for (Map.Entry<String, Tensor> e : inputs.entrySet())
-                    feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue()));
+                    feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue(), alloc));
                 Map<String, Tensor> out = new LinkedHashMap<>();
                 try (OrtSession.Result r = session.run(feed, fetch)) {
                     for (Map.Entry<String, OnnxValue> e : r) {
@@ -120,6 +130,7 @@ public final class OrtEvaluator implements Evaluator {
                 throw new IllegalStateException("ONNX Runtime failed to run the model: " + e.getMessage(), e);
             } finally {
                 feed.values().forEach(OnnxTensor::close);
+                taken.forEach(buffers::give);
             }
         }
 

@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Converts between Tailor's IR {@link Tensor} and ONNX Runtime's {@link OnnxTensor}.
@@ -47,6 +48,11 @@ public final class OrtTensors {
      *                                       integers, or a type number Tailor does not know)
      */
     public static OnnxTensor toOrt(OrtEnvironment env, Tensor t) throws OrtException {
+        return toOrt(env, t, null);
+    }
+
+    /** As {@link #toOrt(OrtEnvironment, Tensor)}, copying into a direct buffer of the size asked from {@code alloc}. */
+    static OnnxTensor toOrt(OrtEnvironment env, Tensor t, IntFunction<ByteBuffer> alloc) throws OrtException {
         DataType type = t.dataType();
         long[] shape = t.dims();
         if (type == DataType.STRING) {
@@ -57,7 +63,9 @@ public final class OrtTensors {
         requireLittleEndian();
         ByteBuffer src = t.bytes();
         // A direct buffer is used by ONNX Runtime in place; the OnnxTensor keeps a reference to it.
-        ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer direct = alloc == null
+                ? ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.LITTLE_ENDIAN)
+                : alloc.apply(src.remaining());
         direct.put(src).flip();
         return OnnxTensor.createTensor(env, direct, shape, javaType);
     }

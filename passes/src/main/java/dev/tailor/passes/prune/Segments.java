@@ -19,9 +19,11 @@ import java.util.Set;
 
 /**
  * The model cut at every candidate's residual sum into a chain of segments, each prepared once: segment {@code k}
- * is fed {@code sum_{k-1}} (segment 0 the graph's inputs) and computes {@code sum_k}; the head, after the last
- * candidate, computes the scored output. Any suffix of the model, with any set of candidates removed, is then a
- * run of consecutive segments, and every sum of the run comes out on the way.
+ * is fed {@code sum_{k-1}} (segment 0 the graph's inputs) and computes candidate {@code k}'s stream input and
+ * {@code sum_k} (the last one the scored output too); the head, fed the last sum, computes the scored output. Any
+ * suffix of the model, with any set of candidates removed, is then a run of consecutive segments, and every stream
+ * value of the run comes out on the way. Running a chain costs about 5% more than running the whole model in one
+ * session (MiniLM, batches of 8 × 128 tokens).
  *
  * <p>Each candidate's segment comes in two forms: with its sublayer, ungated (so that ONNX Runtime fuses it as it
  * would the original model), and without it, computing only the stream input the sum becomes (a post-norm; nothing
