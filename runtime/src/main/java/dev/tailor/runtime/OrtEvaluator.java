@@ -60,7 +60,10 @@ public final class OrtEvaluator implements Evaluator {
         List<String> wanted = new ArrayList<>(outputs);
         if (wanted.isEmpty()) for (Value v : model.graph().outputs()) wanted.add(v.name());
         OnnxWriter.InMemory serialized = OnnxWriter.inMemory(model);
-        byte[] bytes = withOutputs(serialized.bytes(), wanted);
+        Set<String> graphOutputs = new HashSet<>();
+        for (Value v : model.graph().outputs()) graphOutputs.add(v.name());
+        // Rewriting the serialized form means parsing it again: only when a value asked for is not an output.
+        byte[] bytes = graphOutputs.containsAll(wanted) ? serialized.bytes() : withOutputs(serialized.bytes(), wanted);
         Sessions.Opened opened = Sessions.open(env, new OnnxWriter.InMemory(bytes, serialized.externalFolder()),
                 Sessions.Options.of(ExecutionProvider.CPU).withOptLevel(level).withoutSpinning());
         return new OrtPrepared(opened, wanted);
