@@ -120,7 +120,8 @@ public final class QuantizeBench {
             long t0 = System.nanoTime();
             List<PassReport> reports = new PassManager(false).run(m, parser.parse(c[1]), ctx);
             double secs = (System.nanoTime() - t0) / 1e9;
-            row(c[0] + " `" + c[1] + "`", m, fp32, latencyInputs, runs, one, reference, eval,
+            // A pipe in a pipeline would end the Markdown cell.
+            row(c[0] + " `" + c[1].replace("|", "\\|") + "`", m, fp32, latencyInputs, runs, one, reference, eval,
                     String.format(Locale.ROOT, "%.1f s", secs) + note(reports));
         }
         if (!decoders) return;
