@@ -19,18 +19,18 @@ import java.util.Map;
  */
 final class GatedSites {
     private final Rewriter rw;
-    private final List<Site> sites;
+    private final List<? extends Candidate> sites;
     private final List<Value> quantized;
     private final List<Value> gates = new ArrayList<>();
     private final List<Value> mixed = new ArrayList<>();
     private final List<Node> gateNodes = new ArrayList<>();
 
-    GatedSites(Rewriter rw, List<Site> sites, List<Value> quantized) {
+    GatedSites(Rewriter rw, List<? extends Candidate> sites, List<Value> quantized) {
         this.rw = rw;
         this.sites = sites;
         this.quantized = quantized;
         for (int i = 0; i < sites.size(); i++) {
-            Site s = sites.get(i);
+            Candidate s = sites.get(i);
             Value f = s.output();
             Value q = quantized.get(i);
             List<dev.tailor.compiler.ir.Use> users = f.uses();
@@ -110,7 +110,7 @@ final class GatedSites {
     void commit(boolean[] on) {
         List<Node> dead = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
-            Site s = sites.get(i);
+            Candidate s = sites.get(i);
             Value f = s.output();
             Value q = quantized.get(i);
             Value y = mixed.get(i);

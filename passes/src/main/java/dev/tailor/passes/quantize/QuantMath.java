@@ -104,6 +104,27 @@ public final class QuantMath {
     }
 
     /**
+     * Quantizes a row-major {@code [rows, cols]} matrix symmetrically with one scale per row: an embedding table,
+     * whose row {@code i} is what id {@code i} looks up, so each vocabulary entry keeps its own range (a rare
+     * token's small row is not flattened to zero by a frequent token's large one). An all-zero row gets scale 1.
+     */
+    public static Quantized quantizeRows(float[] w, int rows, int cols, IntRange r) {
+        Params[] p = new Params[rows];
+        int[] q = new int[w.length];
+        for (int i = 0; i < rows; i++) {
+            float min = 0, max = 0;
+            for (int j = 0; j < cols; j++) {
+                float v = w[i * cols + j];
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            p[i] = params(min, max, r, true);
+            for (int j = 0; j < cols; j++) q[i * cols + j] = quantize(w[i * cols + j], p[i].scale(), p[i].zeroPoint(), r);
+        }
+        return new Quantized(q, p, r);
+    }
+
+    /**
      * Quantizes a row-major {@code [rows, cols]} matrix (a MatMul weight {@code [K, N]}) in blocks of
      * {@code blockSize} consecutive rows of one column: block {@code b} of column {@code j} covers rows
      * {@code b*blockSize ..} and has parameter {@code b * cols + j} (the layout of a blocked DequantizeLinear's

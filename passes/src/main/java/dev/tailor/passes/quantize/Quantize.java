@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Quantizes the matrix products of a model with constant weights (MatMul, and Gemm that is one), or converts the
- * model to float16.
+ * Quantizes the matrix products of a model with constant weights (MatMul, and Gemm that is one) and the embedding
+ * tables it looks up with Gather, or converts the model to float16.
  *
  * <p>The products are found ({@link Site}), filtered by {@code include}/{@code exclude}, and each is given a
  * quantized twin by the mode's {@link Scheme}. With an evaluator, twins and originals are put side by side behind
@@ -31,7 +31,9 @@ import java.util.Set;
  * the result (output cosine against the float model), and with {@code target_cosine}, each product's own damage,
  * so the most damaging are kept in float until the target is met. Then one side of each is kept. A weight that
  * several products share is quantized once; a weight that something else also reads (a tied embedding) stays
- * float, so ties hold.
+ * float, so ties hold. Tables ({@link TableLookup}, {@link Int8Tables}) are candidates like products: an int8
+ * table shared by several lookups is made once, and a table that anything but a row lookup reads (a tied LM
+ * head) stays float, as does the product that reads it.
  */
 @PassDef(name = "quantize", summary = "int8 dynamic/static, int4/int8 weight-only or float16, with sensitivity-guided exclusion")
 public final class Quantize implements Pass {
@@ -47,6 +49,8 @@ public final class Quantize implements Pass {
 
     public enum WeightFormat { MATMUL_NBITS, DEQUANTIZE_LINEAR }
 
+    public enum Embeddings { INT8, FLOAT }
+
     @Option(doc = "int8_dynamic, int8_static (QDQ), int4_weight, int8_weight (blockwise weight-only) or fp16")
     Mode mode = Mode.INT8_DYNAMIC;
 
@@ -54,7 +58,11 @@ public final class Quantize implements Pass {
             + "(DynamicQuantizeLinear + com.microsoft MatMulIntegerToFloat) or onnx (standard operators only)")
     Form form = Form.FUSED;
 
-    @Option(doc = "int8 weights with one scale per output channel (else one per tensor)")
+    @Option(doc = "embedding tables looked up by Gather, in the int8 and weight-only modes: int8 (symmetric, one "
+            + "scale per row; per_channel=false: per table) or float")
+    Embeddings embeddings = Embeddings.INT8;
+
+    @Option(doc = "int8 weights with one scale per output channel and tables per row (else one per tensor)")
     boolean perChannel = true;
 
     @Option(doc = "symmetric weights (zero point in the middle) for int8 and weight-only modes")
@@ -142,6 +150,15 @@ public final class Quantize implements Pass {
             sites.add(s);
         }
         skipped.forEach(result::note);
+        Int8Tables tables = new Int8Tables(perChannel);
+        List<TableLookup> lookups = new ArrayList<>();
+        List<String> tablesFloat = new ArrayList<>();
+        String tablesOff = embeddings == Embeddings.FLOAT ? "embeddings=float" : tables.unsupported(rw);
+        for (TableLookup t : TableLookup.find(model.graph())) {
+            String why = tablesOff != null ? tablesOff : !selection.selects(t.node) ? "not selected" : t.tiedElsewhere();
+            if (why != null) tablesFloat.add(t.name() + " (" + why + ")");
+            else lookups.add(t);
+        }
         if (mode == Mode.INT4_WEIGHT || mode == Mode.INT8_WEIGHT) checkWeightOnly(model);
 
         Evaluator evaluator = context.evaluator();
@@ -152,22 +169,28 @@ public final class Quantize implements Pass {
 
         Scheme scheme = scheme(model, sites, evaluator, data);
         result.metric("scheme", scheme.describe());
+        if (!lookups.isEmpty()) result.metric("tables_scheme", tables.describe());
+        // Products and table lookups are candidates alike: gated, measured and (with a target) excluded together.
+        List<Candidate> candidates = new ArrayList<>(sites);
+        candidates.addAll(lookups);
+        long[] floatTableBytes = lookups.stream().mapToLong(TableLookup::tableBytes).toArray(); // gone after commit
         List<Value> quantized = new ArrayList<>();
         for (Site s : sites) quantized.add(scheme.emit(s, rw));
+        for (TableLookup t : lookups) quantized.add(tables.emit(t, rw));
 
-        boolean[] on = new boolean[sites.size()];
+        boolean[] on = new boolean[candidates.size()];
         java.util.Arrays.fill(on, true);
-        if (evaluator != null && (measure || targetCosine > 0) && !sites.isEmpty()) {
-            GatedSites gated = new GatedSites(rw, sites, quantized);
+        if (evaluator != null && (measure || targetCosine > 0) && !candidates.isEmpty()) {
+            GatedSites gated = new GatedSites(rw, candidates, quantized);
             try (GatedSites.Scorer scorer = gated.new Scorer(evaluator, data.batches())) {
                 double all = scorer.cosine(on);
                 result.metric("cosine_all_quantized", all);
-                if (targetCosine > 0 && !(all >= targetCosine)) on = exclude(scorer, sites, all, result);
+                if (targetCosine > 0 && !(all >= targetCosine)) on = exclude(scorer, candidates, all, result);
                 result.metric("cosine", scorer.cosine(on)).metric("evaluations", scorer.runs);
             }
             gated.commit(on);
         } else {
-            commitDirect(rw, sites, quantized);
+            commitDirect(rw, candidates, quantized);
         }
         int found = sites.size() + keptFloat.size();
         List<String> done = new ArrayList<>();
@@ -175,8 +198,27 @@ public final class Quantize implements Pass {
             if (on[i]) done.add(sites.get(i).name());
             else keptFloat.add(sites.get(i).name() + " (sensitive)");
         }
+        List<String> tablesDone = new ArrayList<>();
+        long tableBefore = 0, tableAfter = 0;
+        Set<Value> counted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < lookups.size(); i++) {
+            TableLookup t = lookups.get(i);
+            if (!on[sites.size() + i]) {
+                tablesFloat.add(t.name() + " (sensitive)");
+                continue;
+            }
+            long b = floatTableBytes[i], a = tables.bytes(t, rw);
+            tablesDone.add(t.name() + " " + t.table.name() + " [" + t.rows + "x" + t.width + "]: " + b + " -> " + a + " bytes");
+            if (counted.add(t.table)) {
+                tableBefore += b;
+                tableAfter += a;
+            }
+        }
         long after = Rewriter.initializerBytes(model.graph());
-        return result.modified(!done.isEmpty()).metric("products_found", found)
+        if (!tablesDone.isEmpty() || !tablesFloat.isEmpty())
+            result.metric("tables_quantized", tablesDone).metric("tables_float", tablesFloat)
+                    .metric("table_bytes_before", tableBefore).metric("table_bytes_after", tableAfter);
+        return result.modified(!done.isEmpty() || !tablesDone.isEmpty()).metric("products_found", found)
                 .metric("quantized", done.size()).metric("kept_float", keptFloat.size())
                 .metric("quantized_nodes", done).metric("float_nodes", keptFloat)
                 .metric("bytes_before", before).metric("bytes_after", after)
@@ -199,7 +241,7 @@ public final class Quantize implements Pass {
      * fewest most-damaging products kept in float that bring the cosine to the target (binary search over how
      * many, in order of damage; at worst all stay float).
      */
-    private boolean[] exclude(GatedSites.Scorer scorer, List<Site> sites, double all, PassResult result) {
+    private boolean[] exclude(GatedSites.Scorer scorer, List<Candidate> sites, double all, PassResult result) {
         int n = sites.size();
         double[] damage = new double[n];
         for (int i = 0; i < n; i++) {
@@ -238,7 +280,7 @@ public final class Quantize implements Pass {
         return on;
     }
 
-    private static void commitDirect(Rewriter rw, List<Site> sites, List<Value> quantized) {
+    private static void commitDirect(Rewriter rw, List<Candidate> sites, List<Value> quantized) {
         List<Node> dead = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
             Rewriter.replace(sites.get(i).output(), quantized.get(i));

@@ -1,6 +1,8 @@
 package dev.tailor.passes.quantize;
 
 import dev.tailor.compiler.anatomy.Anatomy;
+import dev.tailor.compiler.anatomy.Embedding;
+import dev.tailor.compiler.anatomy.Stream;
 import dev.tailor.compiler.anatomy.Sublayer;
 import dev.tailor.compiler.anatomy.Weight;
 import dev.tailor.compiler.ir.Model;
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  *
  * <p>Anatomy ids come from {@link AnatomyIds#ANATOMY}: a product whose weight the anatomy places answers to the
  * weight's id ({@code b0.attn.o}), its sublayer's ({@code b0.attn}) and its block's ({@code b0}); other nodes of a
- * sublayer to the sublayer's and block's. An entry that matches nothing is reported, never silently ignored.
+ * sublayer to the sublayer's and block's; an embedding lookup to {@code embed.} and its kind ({@code embed.token},
+ * {@code embed.position}, {@code embed.segment}). An entry that matches nothing is reported, never silently ignored.
  */
 final class Selection {
     /**
@@ -42,6 +45,8 @@ final class Selection {
                 return Map.of();
             }
             Map<Node, List<String>> out = new HashMap<>();
+            for (Stream st : a.streams())
+                for (Embedding e : st.embeddings()) if (e.node() != null) add(out, e.node(), "embed." + e.kind());
             for (Sublayer s : a.sublayers()) {
                 for (Weight w : s.weights().values())
                     for (Use u : w.matrix().value().uses()) add(out, u.node(), w.id());

@@ -16,7 +16,7 @@ import java.util.List;
  * B may be transposed). A following {@code Add} of a constant {@code [N]} vector, the bias, belongs to the site
  * (the fused quantized operators take it as an input). {@link #output()} is what the rest of the graph uses.
  */
-final class Site {
+final class Site implements Candidate {
     final Node node;
     final Value input;
     final Value weight;
@@ -38,19 +38,20 @@ final class Site {
         this.n = n;
     }
 
-    /** The node's name, or its op and output when it has none. */
-    String name() {
+    @Override
+    public String name() {
         String nm = node.name();
         return nm != null && !nm.isEmpty() ? nm : node.opType() + ":" + node.output(0).name();
     }
 
     /** The value the rest of the graph reads: the bias Add's output, or the product's. */
-    Value output() {
+    @Override
+    public Value output() {
         return biasAdd != null ? biasAdd.output(0) : node.output(0);
     }
 
-    /** The nodes this site replaces, last first. */
-    List<Node> nodes() {
+    @Override
+    public List<Node> nodes() {
         return biasAdd != null ? List.of(biasAdd, node) : List.of(node);
     }
 

@@ -111,6 +111,35 @@ class QuantMathTest {
     }
 
     @Test
+    void tableRowsHaveOneSymmetricScaleEach() {
+        float[] table = {
+                1.27f, -0.5f, 0.3f,     // absmax 1.27: scale 0.01
+                -254f, 127f, 63f,       // scale 2: -127 (never -128), 63.5 -> 64 (ties to even), 31.5 -> 32
+                0f, 0f, 0f,             // zero row: scale 1, all zeros
+                0.5f, 1.5f, -127f};     // scale 1: 0.5 -> 0, 1.5 -> 2 (ties to even)
+        QuantMath.Quantized q = QuantMath.quantizeRows(table, 4, 3, INT8);
+        assertArrayEquals(new float[] {1.27f / 127, 2f, 1f, 1f}, q.scales(), 1e-9f);
+        assertArrayEquals(new int[] {0, 0, 0, 0}, q.zeroPoints());
+        assertArrayEquals(new int[] {127, -50, 30, -127, 64, 32, 0, 0, 0, 0, 2, -127}, q.values());
+        for (int v : q.values()) assertTrue(v >= -127 && v <= 127, "symmetric rows stay within +-127: " + v);
+        // Round trip: each element within half a step of its row's scale.
+        for (int i = 0; i < table.length; i++) {
+            float s = q.scales()[i / 3];
+            assertEquals(table[i], QuantMath.dequantize(q.values()[i], s, 0), s / 2 + 1e-6, "element " + i);
+        }
+    }
+
+    @Test
+    void aRowsExtremesLandOnPlusMinus127AndValuesBeyondSaturate() {
+        // 1.3 / 127 is inexact in float32; whichever way it rounds, the extremes map to +-127, never wrap.
+        float[] row = {1.3f, -1.3f};
+        QuantMath.Quantized q = QuantMath.quantizeRows(row, 1, 2, INT8);
+        assertArrayEquals(new int[] {127, -127}, q.values());
+        assertEquals(127, QuantMath.quantize(1.3f * 1.01f, q.scales()[0], 0, INT8), "beyond the row's range saturates");
+        assertEquals(-128, QuantMath.quantize(-1.3f * 1.02f, q.scales()[0], 0, INT8));
+    }
+
+    @Test
     void blocksRunAlongKPerColumn() {
         // K = 4, N = 1, blocks of 2: [7, -3.5] has scale 1, [1.75, 3.5] scale 0.5.
         QuantMath.Quantized q = QuantMath.quantizeBlocks(new float[] {7f, -3.5f, 1.75f, 3.5f}, 4, 1, 2, INT4, true);

@@ -139,6 +139,126 @@ class QuantizePassTest {
         assertTrue(r.result().metrics().get("float_nodes").toString().contains("tied"), r.result().metrics().toString());
     }
 
+    /**
+     * ids[b, s], pids[s] -> Gather(word [4, 3]) + Gather(pos [2, 3]) -> MatMul(w [3, 2]) -> y. The word table's
+     * rows have the exact scales 1/127 * 1.27, 2, 1 (a zero row) and 1.
+     */
+    static Model embedder(long opset) {
+        GraphBuilder b = new GraphBuilder("embedder");
+        Value ids = b.input("ids", Type.tensor(DataType.INT64, "b", "s"));
+        Value pids = b.input("pids", Type.tensor(DataType.INT64, "s"));
+        Value word = b.initializer(Tensor.ofFloats("word", new long[] {4, 3},
+                1.27f, -0.5f, 0.3f, -254f, 127f, 63f, 0f, 0f, 0f, 0.5f, 1.5f, -127f));
+        Value pos = b.initializer(Tensor.ofFloats("pos", new long[] {2, 3}, 1, 2, 3, -4, -5, -6));
+        Value w = b.initializer(Tensor.ofFloats("w", new long[] {3, 2}, 1, 2, 3, 4, 5, 6));
+        Node e = b.node("Gather", List.of(word, ids), "e");
+        e.setName("word_lookup");
+        Node p = b.node("Gather", List.of(pos, pids), "p");
+        p.setName("pos_lookup");
+        Value h = b.op("Add", e.output(0), p.output(0));
+        b.output(b.op("MatMul", h, w));
+        return Model.of(b.build(), opset);
+    }
+
+    private static byte[] bytes(Value v) {
+        ByteBuffer bb = v.initializer().bytes();
+        byte[] out = new byte[bb.remaining()];
+        bb.get(out);
+        return out;
+    }
+
+    @Test
+    void embeddingTablesBecomeInt8WithOneScalePerRow() {
+        Model m = embedder(17);
+        PassReport r = run(m, "quantize");
+        assertNull(init(m, "word"));
+        assertNull(init(m, "pos"));
+        assertArrayEquals(new byte[] {127, -50, 30, -127, 64, 32, 0, 0, 0, 0, 2, -127}, bytes(init(m, "word_quantized")),
+                "as worked out in QuantMathTest");
+        assertArrayEquals(new float[] {1.27f / 127, 2f, 1f, 1f}, init(m, "word_scale").initializer().toFloats(), 1e-9f);
+        assertArrayEquals(new long[] {4}, init(m, "word_scale").initializer().dims());
+        // Each lookup: int8 rows and their scales gathered with the same ids, scales unsqueezed, cast, multiplied.
+        Node mul = m.graph().nodeList().stream().filter(n -> n.opType().equals("Mul")).findFirst().orElseThrow();
+        Node cast = mul.input(0).producer();
+        Node unsq = mul.input(1).producer();
+        assertEquals("Cast", cast.opType());
+        assertEquals("Unsqueeze", unsq.opType());
+        assertEquals(2, unsq.inputs().size(), "opset 13+: axes as an input");
+        Node rows = cast.input(0).producer();
+        Node scales = unsq.input(0).producer();
+        assertEquals("Gather", rows.opType());
+        assertEquals("Gather", scales.opType());
+        assertEquals(rows.input(1), scales.input(1), "the same ids");
+        assertEquals("e", mul.output(0).name(), "the lookup's value keeps its name");
+        Map<String, Object> metrics = r.result().metrics();
+        assertEquals(2, ((List<?>) metrics.get("tables_quantized")).size(), metrics.toString());
+        assertEquals(72L, metrics.get("table_bytes_before"));
+        assertEquals(12L + 16 + 6 + 8, metrics.get("table_bytes_after"), "int8 values and float scales");
+        assertEquals(1, metrics.get("quantized"), "products are counted on their own");
+    }
+
+    @Test
+    void opsetBelow13UnsqueezesWithAnAttributeAndPerTensorTablesDequantize() {
+        Model m = embedder(11);
+        run(m, "quantize");
+        Node unsq = m.graph().nodeList().stream().filter(n -> n.opType().equals("Unsqueeze")).findFirst().orElseThrow();
+        assertEquals(1, unsq.inputs().size());
+        assertArrayEquals(new long[] {-1}, unsq.attribute("axes").asInts());
+
+        Model t = embedder(17);
+        run(t, "quantize(per_channel=false)");
+        assertEquals(2, ops(t).stream().filter("DequantizeLinear"::equals).count());
+        assertFalse(ops(t).contains("Unsqueeze"));
+        assertEquals(0, init(t, "word_scale").initializer().rank(), "one scale per table");
+        assertArrayEquals(new float[] {2f}, init(t, "word_scale").initializer().toFloats());
+    }
+
+    @Test
+    void embeddingsFloatOrExcludedLookupsKeepTheirTables() {
+        Model f = embedder(17);
+        PassReport rf = run(f, "quantize(embeddings=float)");
+        assertNotNull(init(f, "word"));
+        assertFalse(ops(f).contains("Cast"));
+        assertTrue(rf.result().metrics().get("tables_float").toString().contains("word_lookup (embeddings=float)"),
+                rf.result().metrics().toString());
+
+        Model x = embedder(17);
+        PassReport rx = run(x, "quantize(exclude=[word_lookup])");
+        assertNotNull(init(x, "word"));
+        assertNull(init(x, "pos"));
+        assertNotNull(init(x, "pos_quantized"));
+        assertTrue(rx.result().metrics().get("tables_float").toString().contains("word_lookup (not selected)"));
+
+        Model g = embedder(17);
+        run(g, "quantize(include=[MatMul])");
+        assertNotNull(init(g, "word"));
+        assertNotNull(init(g, "pos"));
+    }
+
+    @Test
+    void aTableSharedByLookupsIsQuantizedOnceAndATiedTableStaysFloat() {
+        GraphBuilder b = new GraphBuilder("tables");
+        Value ids = b.input("ids", Type.tensor(DataType.INT64, "n"));
+        Value shared = b.initializer(Tensor.ofFloats("shared", new long[] {2, 2}, 1, 2, 3, 4));
+        Value tied = b.initializer(Tensor.ofFloats("tied", new long[] {2, 2}, 1, 0, 0, 1));
+        Value a = b.op("Gather", shared, ids);
+        Value c = b.op("Gather", shared, ids);
+        Value e = b.op("Gather", tied, ids);
+        Value logits = b.op("MatMul", e, tied); // an LM head tied to the table
+        b.output(b.op("Add", a, c), logits);
+        Model m = Model.of(b.build(), 17);
+        PassReport r = run(m, "quantize");
+        long int8 = m.graph().initializers().stream().filter(v -> v.initializer().dataType() == DataType.INT8).count();
+        assertEquals(1, int8, "one int8 copy of the shared table, none of the tied one");
+        assertNull(init(m, "shared"));
+        assertNotNull(init(m, "tied"));
+        Map<String, Object> metrics = r.result().metrics();
+        assertTrue(metrics.get("tables_float").toString().contains("tied"), metrics.toString());
+        assertTrue(metrics.get("float_nodes").toString().contains("tied"), "the head stays float too: " + metrics);
+        assertEquals(16L, metrics.get("table_bytes_before"), "the shared table counted once");
+        assertEquals(4L + 8, metrics.get("table_bytes_after"));
+    }
+
     @Test
     void includeAndExcludeByNameOpTypeAndGlob() {
         Model m = mlp();

@@ -1,0 +1,20 @@
+package dev.tailor.passes.quantize;
+
+import dev.tailor.compiler.ir.Node;
+import dev.tailor.compiler.ir.Value;
+import java.util.List;
+
+/**
+ * A piece of the graph the pass may replace by a quantized twin: a matrix product ({@link Site}) or a lookup in an
+ * embedding table ({@link TableLookup}). Gating, sensitivity and the final commit see only this.
+ */
+interface Candidate {
+    /** The node's name, or its op and output when it has none. */
+    String name();
+
+    /** The value the rest of the graph reads. */
+    Value output();
+
+    /** The nodes a committed quantized twin replaces, last first. */
+    List<Node> nodes();
+}
