@@ -9,8 +9,14 @@ import java.util.List;
  * embedding table ({@link TableLookup}). Gating, sensitivity and the final commit see only this.
  */
 interface Candidate {
+    /** The node quantized (the product, the lookup). */
+    Node node();
+
     /** The node's name, or its op and output when it has none. */
-    String name();
+    default String name() {
+        String nm = node().name();
+        return nm != null && !nm.isEmpty() ? nm : node().opType() + ":" + node().output(0).name();
+    }
 
     /** The value the rest of the graph reads. */
     Value output();

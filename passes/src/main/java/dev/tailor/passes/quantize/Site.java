@@ -39,9 +39,8 @@ final class Site implements Candidate {
     }
 
     @Override
-    public String name() {
-        String nm = node.name();
-        return nm != null && !nm.isEmpty() ? nm : node.opType() + ":" + node.output(0).name();
+    public Node node() {
+        return node;
     }
 
     /** The value the rest of the graph reads: the bias Add's output, or the product's. */

@@ -31,9 +31,8 @@ final class TableLookup implements Candidate {
     }
 
     @Override
-    public String name() {
-        String nm = node.name();
-        return nm != null && !nm.isEmpty() ? nm : node.opType() + ":" + node.output(0).name();
+    public Node node() {
+        return node;
     }
 
     @Override
