@@ -41,8 +41,9 @@ final class Segments implements AutoCloseable {
     private final List<Residual> residuals;
     private final String output;
     private final Segment[] kept;
-    private final Segment[] removed;
-    private final boolean[] removedPrepared;
+    /** Each candidate's segment without its sublayer, prepared when first needed. */
+    private final Segment[] bare;
+    private final boolean[] barePrepared;
     private Segment head;
 
     /** A prepared segment, the graph inputs it takes, and the values it computes. */
@@ -61,8 +62,8 @@ final class Segments implements AutoCloseable {
         this.output = output;
         int n = residuals.size();
         this.kept = new Segment[n];
-        this.removed = new Segment[n];
-        this.removedPrepared = new boolean[n];
+        this.bare = new Segment[n];
+        this.barePrepared = new boolean[n];
         Segment last = null;
         try {
             for (int k = 0; k < n; k++) {
@@ -111,7 +112,7 @@ final class Segments implements AutoCloseable {
     Map<String, Tensor> run(int k, boolean without, Map<String, Tensor> in) {
         if (k == residuals.size()) return Map.of(output, head == null ? in.get(output) : head.run(in).get(output));
         Residual r = residuals.get(k);
-        Segment s = without ? removedForm(k) : kept[k];
+        Segment s = without ? bareForm(k) : kept[k];
         Map<String, Tensor> out = new HashMap<>(s == null ? Map.of() : s.run(in));
         // A stream input that is fed (a pre-norm block's sum before it, a graph input) is not recomputed.
         out.putIfAbsent(r.stream(), in.get(r.stream()));
@@ -119,15 +120,15 @@ final class Segments implements AutoCloseable {
         return out;
     }
 
-    private Segment removedForm(int k) {
-        if (!removedPrepared[k]) {
+    private Segment bareForm(int k) {
+        if (!barePrepared[k]) {
             String stream = residuals.get(k).stream();
             boolean input = stream.equals(fed(k))
                     || gated.model().graph().inputs().stream().anyMatch(v -> v.name().equals(stream));
-            removed[k] = input ? null : prepare(k, List.of(stream), -1);
-            removedPrepared[k] = true;
+            bare[k] = input ? null : prepare(k, List.of(stream), -1);
+            barePrepared[k] = true;
         }
-        return removed[k];
+        return bare[k];
     }
 
     /** Segment {@code k} (fed {@code sum_{k-1}}) computing {@code values}, with candidate {@code ungate} ungated. */
@@ -178,7 +179,7 @@ final class Segments implements AutoCloseable {
     public void close() {
         List<Segment> all = new ArrayList<>();
         for (Segment s : kept) if (s != null) all.add(s);
-        for (Segment s : removed) if (s != null) all.add(s);
+        for (Segment s : bare) if (s != null) all.add(s);
         if (head != null) all.add(head);
         for (Segment s : all) s.prepared.close();
     }
