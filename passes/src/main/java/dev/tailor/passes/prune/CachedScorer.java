@@ -4,8 +4,10 @@ import dev.tailor.compiler.ir.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Tailor's design: the sublayers before the first one a set changes compute exactly what they compute in the
@@ -26,6 +28,8 @@ final class CachedScorer extends ModelScorer {
     /** Per batch: the current selection's stream values by name (stream_k and sum_k of every candidate). */
     private List<Map<String, Tensor>> cache = new ArrayList<>();
     private final boolean[] current;
+    /** The names of every candidate's stream input and sum: what the cache holds. */
+    private final Set<String> streamNames;
     /** Keeping a set's stream values costs this many bytes; beyond {@link #KEEP_LIMIT} a commit reruns instead. */
     private final long streamBytes;
     private static final long KEEP_LIMIT = Runtime.getRuntime().maxMemory() / 8;
@@ -46,10 +50,11 @@ final class CachedScorer extends ModelScorer {
         this.segments = segments;
         this.residuals = gated.residuals();
         this.current = new boolean[residuals.size()];
+        this.streamNames = new HashSet<>(streamValues(residuals));
         long bytes = 0;
         for (int b = 0; b < reference.batchCount(); b++) {
             Map<String, Tensor> m = new HashMap<>();
-            for (String name : streamValues(residuals)) {
+            for (String name : streamNames) {
                 Tensor t = reference.value(b, name);
                 m.put(name, t);
                 bytes += t.dataType().byteSize(t.elementCount());
@@ -136,8 +141,7 @@ final class CachedScorer extends ModelScorer {
             Start s = start(removed);
             for (int b = 0; b < reference.batchCount(); b++) next.add(runFrom(b, removed, s));
         }
-        List<String> kept = streamValues(residuals);
-        for (Map<String, Tensor> m : next) m.keySet().retainAll(kept);
+        for (Map<String, Tensor> m : next) m.keySet().retainAll(streamNames);
         cache = next;
         bestSet = null;
         bestCache = null;

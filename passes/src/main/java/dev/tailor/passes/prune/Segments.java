@@ -45,6 +45,8 @@ final class Segments implements AutoCloseable {
     private final Segment[] bare;
     private final boolean[] barePrepared;
     private Segment head;
+    /** The gates' input names: a segment drops those it does not read. */
+    private final Set<String> gates;
 
     /** A prepared segment, the graph inputs it takes, and the values it computes. */
     private record Segment(Evaluator.Prepared prepared, List<String> inputs, List<String> outputs) {
@@ -60,6 +62,7 @@ final class Segments implements AutoCloseable {
         this.evaluator = evaluator;
         this.residuals = gated.residuals();
         this.output = output;
+        this.gates = Set.copyOf(gated.gates());
         int n = residuals.size();
         this.kept = new Segment[n];
         this.bare = new Segment[n];
@@ -160,7 +163,6 @@ final class Segments implements AutoCloseable {
             computed.add(name);
         }
         new DeadCodeElimination().run(m, PassContext.basic());
-        Set<String> gates = Set.copyOf(gated.gates());
         for (Value in : List.copyOf(g.inputs()))
             if (gates.contains(in.name()) && !in.hasUses()) g.removeInput(in);
         List<String> inputs = g.inputs().stream().map(Value::name).toList();

@@ -1,5 +1,7 @@
 package dev.tailor.passes.quantize;
 
+import java.util.function.IntBinaryOperator;
+
 /**
  * The arithmetic of linear quantization as ONNX defines it ({@code QuantizeLinear}:
  * {@code q = saturate(round(x / scale) + zero_point)}, rounding half to even; {@code DequantizeLinear}:
@@ -81,12 +83,17 @@ public final class QuantMath {
      */
     public static Quantized quantizeMatrix(float[] w, int rows, int cols, IntRange r, boolean symmetric,
                                            boolean perColumn) {
-        int groups = perColumn ? cols : 1;
+        return quantizeGroups(w, rows, cols, r, symmetric, perColumn ? cols : 1, (i, j) -> perColumn ? j : 0);
+    }
+
+    /** One scale (and zero point) per group of elements, {@code group(i, j)} naming the group of {@code w[i][j]}. */
+    private static Quantized quantizeGroups(float[] w, int rows, int cols, IntRange r, boolean symmetric, int groups,
+                                            IntBinaryOperator group) {
         float[] min = new float[groups];
         float[] max = new float[groups];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                int g = perColumn ? j : 0;
+                int g = group.applyAsInt(i, j);
                 float v = w[i * cols + j];
                 if (v < min[g]) min[g] = v;
                 if (v > max[g]) max[g] = v;
@@ -97,7 +104,7 @@ public final class QuantMath {
         int[] q = new int[w.length];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) {
-                Params pg = p[perColumn ? j : 0];
+                Params pg = p[group.applyAsInt(i, j)];
                 q[i * cols + j] = quantize(w[i * cols + j], pg.scale(), pg.zeroPoint(), r);
             }
         return new Quantized(q, p, r);
@@ -109,19 +116,7 @@ public final class QuantMath {
      * token's small row is not flattened to zero by a frequent token's large one). An all-zero row gets scale 1.
      */
     public static Quantized quantizeRows(float[] w, int rows, int cols, IntRange r) {
-        Params[] p = new Params[rows];
-        int[] q = new int[w.length];
-        for (int i = 0; i < rows; i++) {
-            float min = 0, max = 0;
-            for (int j = 0; j < cols; j++) {
-                float v = w[i * cols + j];
-                if (v < min) min = v;
-                if (v > max) max = v;
-            }
-            p[i] = params(min, max, r, true);
-            for (int j = 0; j < cols; j++) q[i * cols + j] = quantize(w[i * cols + j], p[i].scale(), p[i].zeroPoint(), r);
-        }
-        return new Quantized(q, p, r);
+        return quantizeGroups(w, rows, cols, r, true, rows, (i, j) -> i);
     }
 
     /**
