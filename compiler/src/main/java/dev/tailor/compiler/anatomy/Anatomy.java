@@ -59,6 +59,14 @@ public final class Anatomy {
         return new Assembly(f, chains).build();
     }
 
+    /**
+     * Every normalization of {@code model}'s main graph in graph order, fused or written out, whether or not it sits
+     * in a placed block (its placement is then {@link Norm.Placement#PRE}). Reads only; never changes the model.
+     */
+    public static List<Norm> norms(Model model) {
+        return new Norms(new GraphView(model)).all;
+    }
+
     static Anatomy create(List<Stream> streams, List<Unplaced> unplaced) {
         return new Anatomy(streams, unplaced);
     }

@@ -12,6 +12,7 @@ import dev.tailor.compiler.pass.PassContext;
 import dev.tailor.compiler.pass.PassDef;
 import dev.tailor.compiler.pass.PassException;
 import dev.tailor.compiler.pass.PassResult;
+import dev.tailor.passes.fuse.FuseNorms;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -51,6 +52,8 @@ public final class Quantize implements Pass {
 
     public enum Embeddings { INT8, FLOAT }
 
+    public enum Norms { AUTO, SKIP, KEEP }
+
     @Option(doc = "int8_dynamic, int8_static (QDQ), int4_weight, int8_weight (blockwise weight-only) or fp16")
     Mode mode = Mode.INT8_DYNAMIC;
 
@@ -61,6 +64,11 @@ public final class Quantize implements Pass {
     @Option(doc = "embedding tables looked up by Gather, in the int8 and weight-only modes: int8 (symmetric, one "
             + "scale per row; per_channel=false: per table) or float")
     Embeddings embeddings = Embeddings.INT8;
+
+    @Option(doc = "residual Add + LayerNorm/RMSNorm: skip (fused into com.microsoft Skip[Simplified]LayerNormalization, "
+            + "ONNX Runtime's fast kernels), keep, or auto (skip where the mode writes com.microsoft operators anyway: "
+            + "int8_dynamic fused or integer_to_float, weight-only matmul_nbits); fp16 keeps its norms in float32 islands")
+    Norms norms = Norms.AUTO;
 
     @Option(doc = "int8 weights with one scale per output channel and tables per row (else one per tensor)")
     boolean perChannel = true;
@@ -214,15 +222,27 @@ public final class Quantize implements Pass {
                 tableAfter += a;
             }
         }
+        int normsFused = fuseNorms(model, result);
         long after = Rewriter.initializerBytes(model.graph());
         if (!tablesDone.isEmpty() || !tablesFloat.isEmpty())
             result.metric("tables_quantized", tablesDone).metric("tables_float", tablesFloat)
                     .metric("table_bytes_before", tableBefore).metric("table_bytes_after", tableAfter);
-        return result.modified(!done.isEmpty() || !tablesDone.isEmpty()).metric("products_found", found)
+        return result.modified(!done.isEmpty() || !tablesDone.isEmpty() || normsFused > 0).metric("products_found", found)
                 .metric("quantized", done.size()).metric("kept_float", keptFloat.size())
                 .metric("quantized_nodes", done).metric("float_nodes", keptFloat)
                 .metric("bytes_before", before).metric("bytes_after", after)
                 .metric("size_ratio", before == 0 ? 1.0 : (double) after / before);
+    }
+
+    /** Fuses the norms into ONNX Runtime's Skip*LayerNormalization when {@code norms} says so (see {@link FuseNorms}). */
+    private int fuseNorms(Model model, PassResult result) {
+        boolean msAnyway = mode == Mode.INT8_DYNAMIC && form != Form.ONNX
+                || (mode == Mode.INT4_WEIGHT || mode == Mode.INT8_WEIGHT) && format == WeightFormat.MATMUL_NBITS;
+        if (norms == Norms.KEEP || norms == Norms.AUTO && !msAnyway) return 0;
+        FuseNorms.Outcome o = FuseNorms.fuse(model);
+        result.metric("norms_fused", o.fused());
+        if (!o.left().isEmpty()) result.metric("norms_left", o.left());
+        return o.fused();
     }
 
     /** Entries that may be anatomy ids (read the anatomy only for them): dotted, no path separator. */

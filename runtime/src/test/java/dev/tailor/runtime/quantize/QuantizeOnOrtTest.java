@@ -88,6 +88,9 @@ public class QuantizeOnOrtTest {
         EmbeddingAgreement.Result ours = agreement(m);
         assertEquals(36, r.result().metrics().get("quantized"), r.result().metrics().toString());
         assertEquals(36, m.graph().nodeList().stream().filter(n -> n.opType().equals("DynamicQuantizeMatMul")).count());
+        // Its output needs ONNX Runtime anyway, so each residual Add + LayerNorm became SkipLayerNormalization.
+        assertEquals(13, r.result().metrics().get("norms_fused"), r.result().metrics().toString());
+        assertEquals(13, m.graph().nodeList().stream().filter(n -> n.opType().equals("SkipLayerNormalization")).count());
         // The word, position and token-type tables are int8 too: the model is as small as -q's.
         assertEquals(3, ((List<?>) r.result().metrics().get("tables_quantized")).size(), r.result().metrics().toString());
         assertTrue((Long) r.result().metrics().get("bytes_after") < 24_000_000L, r.result().metrics().toString());
@@ -104,6 +107,8 @@ public class QuantizeOnOrtTest {
         Model s = minilm();
         PassReport rs = quantize(s, "quantize(mode=int8_static)", calibration);
         assertTrue(s.graph().nodeList().stream().anyMatch(n -> n.opType().equals("QuantizeLinear")));
+        assertTrue(s.graph().nodeList().stream().noneMatch(n -> n.opType().equals("SkipLayerNormalization")),
+                "norms=auto leaves QDQ models' norms as they are");
         EmbeddingAgreement.Result as = agreement(s);
         assertTrue(as.pooledCosineMean() > 0.99, "int8_static " + as);
         assertTrue((Long) rs.result().metrics().get("bytes_after") < (Long) rs.result().metrics().get("bytes_before") * 0.7);
@@ -111,6 +116,7 @@ public class QuantizeOnOrtTest {
         Model w = minilm();
         PassReport rw = quantize(w, "quantize(mode=int4_weight)", calibration);
         assertEquals(36L, w.graph().nodeList().stream().filter(n -> n.opType().equals("MatMulNBits")).count());
+        assertEquals(13, rw.result().metrics().get("norms_fused"), rw.result().metrics().toString());
         EmbeddingAgreement.Result aw = agreement(w);
         assertTrue(aw.pooledCosineMean() > 0.95, "int4_weight " + aw);
         assertTrue((Long) rw.result().metrics().get("bytes_after") < (Long) rw.result().metrics().get("bytes_before") * 0.7);

@@ -43,6 +43,8 @@ public final class QuantizeBench {
     /** The pipelines compared on MiniLM: the default first, then the alternatives it was chosen over. */
     static final List<String[]> MINILM = List.of(
             new String[] {"tailor int8_dynamic (default)", "quantize(mode=int8_dynamic)"},
+            new String[] {"  norms=keep (norms as exported)", "quantize(mode=int8_dynamic, norms=keep)"},
+            new String[] {"fp32, norms fused only (not quantized)", "fuse_norms"},
             new String[] {"  embeddings=float", "quantize(mode=int8_dynamic, embeddings=float)"},
             new String[] {"  tables per tensor", "quantize(mode=int8_dynamic, embeddings=float) "
                     + "| quantize(mode=int8_dynamic, per_channel=false, include=[Gather])"},
@@ -54,6 +56,7 @@ public final class QuantizeBench {
             new String[] {"  reduce_range=true (-q's weights)", "quantize(mode=int8_dynamic, reduce_range=true)"},
             new String[] {"  target_cosine=0.995", "quantize(mode=int8_dynamic, target_cosine=0.995)"},
             new String[] {"tailor int8_static (percentile)", "quantize(mode=int8_static)"},
+            new String[] {"  norms=skip", "quantize(mode=int8_static, norms=skip)"},
             new String[] {"  calibration=minmax", "quantize(mode=int8_static, calibration=minmax)"},
             new String[] {"  calibration=entropy", "quantize(mode=int8_static, calibration=entropy)"},
             new String[] {"tailor int4_weight (MatMulNBits, 32)", "quantize(mode=int4_weight)"},
@@ -150,7 +153,8 @@ public final class QuantizeBench {
     private static String note(List<PassReport> reports) {
         Map<String, Object> m = reports.get(reports.size() - 1).result().metrics();
         Object excluded = m.get("excluded_for_target");
-        return excluded == null ? "" : "; " + excluded + " kept float";
+        Object norms = m.get("norms_fused");
+        return (excluded == null ? "" : "; " + excluded + " kept float") + (norms == null ? "" : "; " + norms + " norms fused");
     }
 
     private static void row(String label, Model m, Model fp32, Map<String, Tensor> inputs, int runs,

@@ -1,0 +1,335 @@
+package dev.tailor.passes.fuse;
+
+import dev.tailor.compiler.analysis.ShapeInference;
+import dev.tailor.compiler.anatomy.Anatomy;
+import dev.tailor.compiler.anatomy.Norm;
+import dev.tailor.compiler.anatomy.Param;
+import dev.tailor.compiler.ir.Attribute;
+import dev.tailor.compiler.ir.DataType;
+import dev.tailor.compiler.ir.Dim;
+import dev.tailor.compiler.ir.FreshNames;
+import dev.tailor.compiler.ir.Graph;
+import dev.tailor.compiler.ir.Model;
+import dev.tailor.compiler.ir.Node;
+import dev.tailor.compiler.ir.OpsetImport;
+import dev.tailor.compiler.ir.Shape;
+import dev.tailor.compiler.ir.Tensor;
+import dev.tailor.compiler.ir.Type;
+import dev.tailor.compiler.ir.Value;
+import dev.tailor.compiler.pass.Pass;
+import dev.tailor.compiler.pass.PassContext;
+import dev.tailor.compiler.pass.PassDef;
+import dev.tailor.compiler.pass.PassResult;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fuses each residual {@code Add} and the LayerNorm or RMSNorm that reads it (written out, or ONNX's
+ * {@code LayerNormalization}, {@code SimplifiedLayerNormalization}, {@code RMSNormalization}) into ONNX Runtime's
+ * {@code com.microsoft.SkipLayerNormalization} or {@code SkipSimplifiedLayerNormalization}. A constant bias added
+ * just before the residual add ({@code (x W + b) + r}) joins as the fused operator's bias. When something besides
+ * the norm reads the sum (the residual stream of a pre-norm block), it comes out of the fused operator's fourth
+ * output.
+ *
+ * <p>Why: ONNX Runtime's CPU kernel for {@code LayerNormalization} is several times slower than its
+ * {@code SkipLayerNormalization} kernel (measured on a [8, 60, 384] activation, ORT 1.29, one thread: 0.95 ms
+ * against 0.17 ms with the add), and ONNX Runtime fuses only some of these patterns itself (not MiniLM's, whose
+ * shapes it cannot prove equal). The result computes the same function in float32; it needs ONNX Runtime.
+ *
+ * <p>A norm is left as it is, with the reason reported, when its input is not an Add of two computed values of the
+ * same rank-3 shape (a broadcast operand, unknown shapes), when it is not float32 throughout, or when it normalizes
+ * another axis than the last.
+ */
+@PassDef(name = "fuse_norms", summary = "fuse residual Add + LayerNorm/RMSNorm into ONNX Runtime's Skip[Simplified]LayerNormalization")
+public final class FuseNorms implements Pass {
+    static final String MS = "com.microsoft";
+
+    /** What one run did: norms fused, and for each norm left alone, why. */
+    public record Outcome(int fused, int biases, List<String> left) {}
+
+    @Override
+    public PassResult run(Model model, PassContext context) {
+        if (model.graph() == null) return PassResult.unchanged();
+        Outcome o = fuse(model);
+        return PassResult.changed(o.fused() > 0).metric("norms_fused", o.fused()).metric("biases_fused", o.biases())
+                .metric("norms_left", o.left());
+    }
+
+    /** Fuses every norm of {@code model}'s main graph that can be; the quantizer calls this too. */
+    public static Outcome fuse(Model model) {
+        List<Norm> norms = Anatomy.norms(model);
+        if (norms.isEmpty()) return new Outcome(0, 0, List.of());
+        Shapes shapes = new Shapes(ShapeInference.analyze(model));
+        Graph g = model.graph();
+        FreshNames names = FreshNames.of(g);
+        int fused = 0, biases = 0;
+        List<String> left = new ArrayList<>();
+        for (Norm n : norms) {
+            if (n.op() != null && n.op().contains("Skip") || n.op() != null && n.op().contains("Embed")) continue;
+            Plan p = plan(n, shapes);
+            if (p.why != null) {
+                left.add(describe(n) + ": " + p.why);
+                continue;
+            }
+            apply(model, g, names, n, p, shapes);
+            fused++;
+            if (p.bias != null) biases++;
+        }
+        return new Outcome(fused, biases, left);
+    }
+
+    /** The fused operator's operands, or why there is none. */
+    private static final class Plan {
+        Node add;
+        Value input;
+        Value skip;
+        Node biasAdd;
+        Value bias;
+        /** The sum, and its float32 casts inside the norm, that something besides the norm reads. */
+        List<Value> sumReadAs = List.of();
+        String why;
+
+        static Plan no(String why) {
+            Plan p = new Plan();
+            p.why = why;
+            return p;
+        }
+    }
+
+    private static Plan plan(Norm n, Shapes shapes) {
+        if (n.input() == null || n.output() == null) return Plan.no("its input is not a value of the graph");
+        if (n.epsilon() == null) return Plan.no("its epsilon is not a constant");
+        for (Node x : n.nodes()) {
+            if (x.opType().equals("Cast")) {
+                Attribute to = x.attribute("to");
+                if (to == null || to.asInt() != DataType.FLOAT.code() && to.asInt() != DataType.DOUBLE.code())
+                    return Plan.no("it casts to a narrower type than float32 inside");
+            }
+            if (n.fused()) {
+                Attribute axis = x.attribute("axis");
+                if (axis != null && axis.asInt() != -1 && axis.asInt() != shapes.rank(n.input()) - 1)
+                    return Plan.no("it normalizes axis " + axis.asInt() + ", not the last");
+            }
+        }
+        if (!shapes.isFloat(n.input()) || !shapes.isFloat(n.output())) return Plan.no("it is not float32");
+        Node add = n.input().producer();
+        if (add == null || !add.opType().equals("Add") || !add.domainName().isEmpty() || add.inputs().size() != 2)
+            return Plan.no("its input is not made by an Add");
+        Shape shape = shapes.shape(n.input());
+        if (shape == null || shape.rank() != 3 || !shape.dim(2).isKnown())
+            return Plan.no("its input is not known to be rank 3 with a known width");
+        long width = shape.dim(2).value();
+        if (n.gain() != null && n.gain().tensor().elementCount() != width)
+            return Plan.no("its gain does not span the last axis");
+        if (n.bias() != null && n.bias().tensor().elementCount() != width)
+            return Plan.no("its bias does not span the last axis");
+        Plan p = new Plan();
+        p.add = add;
+        p.sumReadAs = readOutside(n, shapes);
+        if (p.sumReadAs == null) return Plan.no("the sum is read on in another type than float32");
+        for (Node x : n.nodes())
+            for (Value o : x.outputs())
+                if (o != null && o != n.output() && !p.sumReadAs.contains(o) && !x.opType().equals("Cast")
+                        && (o.isGraphOutput() || o.uses().stream().anyMatch(u -> !n.nodes().contains(u.node()))))
+                    return Plan.no("a value inside it (" + o.name() + ") is read elsewhere");
+        Value a = add.input(0), b = add.input(1);
+        if (a == null || b == null || a.isConstant() || b.isConstant())
+            return Plan.no("the Add before it adds a constant");
+        // The fused input must have the sum's shape; the skip may also be one row broadcast over the batch.
+        if (operands(p, a, b, shape, shapes) == null && operands(p, b, a, shape, shapes) == null)
+            return Plan.no("the Add before it broadcasts (operands " + shapes.shape(a) + " and " + shapes.shape(b) + ")");
+        // (x W + bias) + r: the bias joins the fused operator when nothing else reads x W + bias
+        Value v = p.input;
+        Node ba = v.producer();
+        if (ba == null || !ba.opType().equals("Add") || !ba.domainName().isEmpty() || v.useCount() != 1
+                || v.isGraphOutput())
+            return p;
+        for (int c = 0; c < 2; c++) {
+            Value k = ba.input(c), d = ba.input(1 - c);
+            Tensor t = k == null ? null : k.initializer();
+            if (t == null || t.dataType() != DataType.FLOAT || t.elementCount() != width || t.dims().length != 1
+                    || d == null || d.isConstant() || !matches(shapes.shape(d), shape, false))
+                continue;
+            p.biasAdd = ba;
+            p.bias = k;
+            p.input = d;
+            return p;
+        }
+        return p;
+    }
+
+    /**
+     * The sum (the norm's input) and the casts of it inside the norm (exporters cast it to float32 before an
+     * RMSNorm, and a pre-norm stream may read on from the cast) that something outside the norm reads; null when
+     * one of them is not float32 and so cannot be the fused operator's sum output.
+     */
+    private static List<Value> readOutside(Norm n, Shapes shapes) {
+        Set<Node> inside = Collections.newSetFromMap(new IdentityHashMap<>());
+        inside.addAll(n.nodes());
+        List<Value> out = new ArrayList<>();
+        List<Value> chain = new ArrayList<>(List.of(n.input()));
+        for (int i = 0; i < chain.size(); i++) {
+            Value v = chain.get(i);
+            if (v.isGraphOutput() || v.uses().stream().anyMatch(u -> !inside.contains(u.node()))) {
+                if (!shapes.isFloat(v)) return null;
+                out.add(v);
+            }
+            for (var u : v.uses())
+                if (inside.contains(u.node()) && u.node().opType().equals("Cast") && u.node().output(0) != null)
+                    chain.add(u.node().output(0));
+        }
+        return out;
+    }
+
+    /** Sets {@code input} and {@code skip} when they fit the fused operator's operands for a sum of {@code shape}. */
+    private static Plan operands(Plan p, Value input, Value skip, Shape shape, Shapes shapes) {
+        if (!matches(shapes.shape(input), shape, false) || !matches(shapes.shape(skip), shape, true)) return null;
+        p.input = input;
+        p.skip = skip;
+        return p;
+    }
+
+    /**
+     * Whether an operand of {@code shape} (the sum's) is the sum's shape, or with {@code batchOne} also
+     * {@code [1, S, H]}. Dimensions shape inference cannot tell are taken to match; ONNX Runtime checks them when it
+     * runs.
+     */
+    private static boolean matches(Shape operand, Shape shape, boolean batchOne) {
+        if (operand == null || operand.rank() != shape.rank()) return false;
+        for (int i = 0; i < shape.rank(); i++) {
+            Dim d = operand.dim(i), s = shape.dim(i);
+            if (!d.isKnown() && !d.isSymbolic() || !s.isKnown() && !s.isSymbolic() || d.equals(s)) continue;
+            if (i == 0 && batchOne && d.isKnown() && d.value() == 1) continue;
+            return false;
+        }
+        return true;
+    }
+
+    private static void apply(Model model, Graph g, FreshNames names, Norm n, Plan p, Shapes shapes) {
+        if (model.opsetVersion(MS) < 0) model.opsets().add(new OpsetImport(MS, 1L));
+        Value x = n.input();
+        List<Value> readOn = p.sumReadAs;
+        boolean sumRead = !readOn.isEmpty();
+        long width = n.gain() != null ? n.gain().tensor().elementCount() : n.bias().tensor().elementCount();
+        Value gain = n.gain() != null ? initializerOf(g, names, n.gain())
+                : g.addInitializer(Tensor.ofFloats(names.fresh(x.name() + "_gain"), new long[] {width}, ones(width)));
+        boolean layer = n.kind() == Norm.Kind.LAYER_NORM;
+        List<Value> in = new ArrayList<>(Arrays.asList(p.input, p.skip, gain));
+        if (layer) in.add(n.bias() == null ? null : initializerOf(g, names, n.bias()));
+        if (p.bias != null) in.add(p.bias);
+        while (in.get(in.size() - 1) == null) in.remove(in.size() - 1);
+        String base = n.output().producer().name() != null && !n.output().producer().name().isEmpty()
+                ? n.output().producer().name() : n.output().name();
+        List<String> outs = new ArrayList<>(Arrays.asList(names.fresh(base + "_skip_out"), null, null,
+                sumRead ? names.fresh(x.name() + "_sum") : null));
+        while (outs.get(outs.size() - 1) == null) outs.remove(outs.size() - 1);
+        Node fused = new Node(MS, layer ? "SkipLayerNormalization" : "SkipSimplifiedLayerNormalization", in, outs);
+        // The fused operator is the residual connection now: it takes the Add's name, so that diffs and
+        // anatomy follow the sublayer through the rewrite (the Add goes below).
+        String addName = p.add.name();
+        fused.setName(addName != null && !addName.isEmpty() ? addName : names.fresh(base + "_skip"));
+        fused.setAttribute(Attribute.of("epsilon", (float) (double) n.epsilon()));
+        g.insertBefore(p.add, fused);
+        shapes.copy(n.output(), fused.output(0));
+        take(n.output(), fused.output(0));
+        if (sumRead) {
+            shapes.copy(x, fused.output(3));
+            take(readOn.get(0), fused.output(3));
+            for (Value v : readOn.subList(1, readOn.size())) v.replaceAllUsesWith(fused.output(3));
+        }
+        List<Node> dead = new ArrayList<>(n.nodes());
+        dead.add(p.add);
+        if (p.biasAdd != null) dead.add(p.biasAdd);
+        removeUnused(g, dead);
+    }
+
+    /** Makes every reader of {@code old} read {@code now}, which takes over its name and type. */
+    private static void take(Value old, Value now) {
+        String name = old.name();
+        Type type = old.type();
+        old.setName(name + "__fused");
+        now.setName(name);
+        now.setType(type);
+        old.replaceAllUsesWith(now);
+    }
+
+    /** Removes the nodes of {@code candidates} whose outputs nothing reads, and the constants only they read. */
+    private static void removeUnused(Graph g, List<Node> candidates) {
+        List<Node> pending = new ArrayList<>(candidates);
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Node n : List.copyOf(pending)) {
+                boolean used = false;
+                for (Value o : n.outputs()) if (o != null && (o.hasUses() || o.isGraphOutput())) used = true;
+                if (used) continue;
+                List<Value> inputs = new ArrayList<>(n.inputs());
+                g.remove(n);
+                pending.remove(n);
+                progress = true;
+                for (Value v : inputs) {
+                    if (v == null || v.hasUses() || v.isGraphOutput()) continue;
+                    if (v.initializer() != null && g.initializers().contains(v)) g.removeInitializer(v);
+                    else if (v.producer() != null && v.producer().opType().equals("Constant")
+                            && v.producer().graph() == g)
+                        pending.add(v.producer()); // the norm's epsilon and exponent
+                }
+            }
+        }
+    }
+
+    /** The parameter as an initializer (a Constant node's tensor is copied, as it may come later in the graph). */
+    private static Value initializerOf(Graph g, FreshNames names, Param p) {
+        if (p.value().initializer() != null && g.initializers().contains(p.value())) return p.value();
+        Tensor t = p.tensor();
+        return g.addInitializer(Tensor.ofFloats(names.fresh(p.value().name()), t.dims(), t.toFloats()));
+    }
+
+    private static float[] ones(long n) {
+        float[] f = new float[(int) n];
+        Arrays.fill(f, 1f);
+        return f;
+    }
+
+    /** Inferred types, and those of the values the rewrite made (inference ran before it). */
+    private static final class Shapes {
+        private final ShapeInference.Result inferred;
+        private final Map<Value, Type> made = new IdentityHashMap<>();
+
+        Shapes(ShapeInference.Result inferred) {
+            this.inferred = inferred;
+        }
+
+        Type type(Value v) {
+            Type t = made.get(v);
+            return t != null ? t : inferred.type(v);
+        }
+
+        Shape shape(Value v) {
+            return type(v) instanceof Type.Tensor t ? t.shape() : null;
+        }
+
+        int rank(Value v) {
+            Shape s = shape(v);
+            return s == null ? -1 : s.rank();
+        }
+
+        boolean isFloat(Value v) {
+            return type(v) instanceof Type.Tensor t && t.elementType() == DataType.FLOAT;
+        }
+
+        void copy(Value from, Value to) {
+            Type t = type(from);
+            if (t != null) made.put(to, t);
+        }
+    }
+
+    private static String describe(Norm n) {
+        return n.kind().display() + " " + n.output().name();
+    }
+}
