@@ -121,7 +121,8 @@ final class ShapeRules {
         ms(ShapeRules::groupQueryAttention, "GroupQueryAttention");
         ms(ShapeRules::embedLayerNorm, "EmbedLayerNormalization");
         ms(ShapeRules::matMulNBits, "MatMulNBits");
-        ms(ShapeRules::matMul, "DynamicQuantizeMatMul");
+        ms(ShapeRules::matMul, "DynamicQuantizeMatMul", "MatMulIntegerToFloat");
+        ms(ShapeRules::sameShape, "QuantizeLinear", "DequantizeLinear");
     }
 
     // ---- helpers ----

@@ -49,6 +49,29 @@ class ShapeInferenceTest {
         assertEquals(List.of(), r.problems());
     }
 
+    /** ONNX Runtime's int8 products and its pre-opset-13 Q/DQ, as the quantizer writes them. */
+    @Test
+    void int8ContribOperatorsKeepSymbolicShapes() {
+        GraphBuilder b = new GraphBuilder("g");
+        Value x = b.input("x", HIDDEN);
+        Value w = b.initializer(Tensor.of("w", DataType.INT8, new long[] {384, 1536},
+                new dev.tailor.compiler.ir.HeapData(new byte[384 * 1536])));
+        Value ws = b.initializer(zeros("ws", 1536));
+        Node dq = b.node("", "DynamicQuantizeLinear", List.of(x), 3);
+        Value y = b.node("com.microsoft", "MatMulIntegerToFloat",
+                List.of(dq.output(0), w, dq.output(1), ws, dq.output(2)), 1).output(0);
+        Value one = b.initializer(zeros("s", 1));
+        Value q = b.node("com.microsoft", "QuantizeLinear", List.of(x, one), 1).output(0);
+        Value back = b.node("com.microsoft", "DequantizeLinear", List.of(q, one), 1).output(0);
+        b.output(y, back);
+        Model m = Model.of(b.build(), 11);
+        m.opsets().add(new OpsetImport("com.microsoft", 1L));
+        ShapeInference.Result r = ShapeInference.infer(m);
+        assertEquals(new Type.Tensor(DataType.FLOAT, Shape.of("batch", "seq", 1536L)), r.type(y));
+        assertEquals(new Type.Tensor(DataType.FLOAT, Shape.of("batch", "seq", 384L)), r.type(back));
+        assertEquals(Shape.of("batch", "seq", 384L), r.shape(q));
+    }
+
     @Test
     void matMulPromotesVectorsAndBroadcastsBatches() {
         GraphBuilder b = new GraphBuilder("g");

@@ -255,7 +255,8 @@ class VerifierTest {
             assertTrue(s.lookup("", op, 23) != null, op);
         for (String op : List.of("Attention", "MultiHeadAttention", "GroupQueryAttention", "SkipLayerNormalization",
                 "SkipSimplifiedLayerNormalization", "FastGelu", "BiasGelu", "Gelu", "QuickGelu", "RotaryEmbedding",
-                "EmbedLayerNormalization", "MatMulNBits", "DynamicQuantizeMatMul"))
+                "EmbedLayerNormalization", "MatMulNBits", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
+                "QuantizeLinear", "DequantizeLinear"))
             assertTrue(s.lookup("com.microsoft", op, 1) != null, op);
         assertEquals(13, s.lookup("", "ReduceMean", 17).since());
         assertEquals(18, s.lookup("", "ReduceMean", 23).since());
