@@ -153,7 +153,9 @@ public final class QuantizeBench {
     private static String note(List<PassReport> reports) {
         Map<String, Object> m = reports.get(reports.size() - 1).result().metrics();
         Object excluded = m.get("excluded_for_target");
-        Object norms = m.get("norms_fused");
+        // norms fused over the whole pipeline (a second quantize finds them fused already)
+        Integer norms = reports.stream().map(r -> (Integer) r.result().metrics().get("norms_fused"))
+                .filter(java.util.Objects::nonNull).reduce(Integer::sum).orElse(null);
         return (excluded == null ? "" : "; " + excluded + " kept float") + (norms == null ? "" : "; " + norms + " norms fused");
     }
 
