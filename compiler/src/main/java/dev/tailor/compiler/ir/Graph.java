@@ -1,10 +1,14 @@
 package dev.tailor.compiler.ir;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A computation graph: inputs, outputs, constants and nodes in a valid (topological) order.
@@ -262,6 +266,40 @@ public final class Graph {
             if (out != null && out.inValueInfo()) {
                 valueInfo.removeIf(v -> v == out);
                 out.setInValueInfo(false);
+            }
+        }
+    }
+
+    /**
+     * Removes each of {@code candidates} (nodes of this graph) whose outputs nothing reads, repeating until none goes,
+     * so that whole dead chains disappear; an initializer that only removed nodes read goes too, and so does the
+     * producer of a removed node's input when nothing reads it any more and {@code follow} accepts it (a rewrite's
+     * own nodes, say, or Constant nodes). Nothing else is touched.
+     */
+    public void removeUnused(Collection<Node> candidates, Predicate<Node> follow) {
+        Set<Node> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+        pending.addAll(candidates);
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Node n : List.copyOf(pending)) {
+                if (n.graph != this) {
+                    pending.remove(n);
+                    continue;
+                }
+                boolean used = false;
+                for (Value o : n.outputs()) if (o != null && (o.hasUses() || outputs.contains(o))) used = true;
+                if (used) continue;
+                List<Value> in = new ArrayList<>(n.inputs());
+                remove(n);
+                pending.remove(n);
+                progress = true;
+                for (Value v : in) {
+                    if (v == null || v.hasUses() || v.isGraphOutput()) continue;
+                    if (v.initializer() != null && !v.isGraphInput() && initializers().contains(v)) removeInitializer(v);
+                    else if (v.producer() != null && v.producer().graph == this && follow.test(v.producer()))
+                        pending.add(v.producer());
+                }
             }
         }
     }

@@ -45,6 +45,31 @@ class GraphTest {
         assertNull(matmul.graph());
     }
 
+    /** y = Relu(x W + c), with c a Constant node: bypass it all and remove from the Relu back. */
+    @Test
+    void removeUnusedTakesDeadChainsAndOnlyTheProducersItIsToldToFollow() {
+        GraphBuilder b = new GraphBuilder("g");
+        Value x = b.input("x", Type.tensor(DataType.FLOAT, "batch", 2));
+        Value w = b.initializer(Tensor.ofFloats("w", new long[] {2, 2}, 1, 2, 3, 4));
+        Node constant = b.node("", "Constant", List.of(), 1);
+        constant.setAttribute(Attribute.of("value", Tensor.ofFloats("c", new long[] {2}, 1, 1)));
+        Value h = b.op("MatMul", x, w);
+        Value s = b.op("Add", h, constant.output(0));
+        Value y = b.op("Relu", s);
+        b.output(y);
+        Graph g = b.build();
+        y.replaceAllUsesWith(x);
+        Node relu = y.producer();
+        Node add = s.producer();
+
+        g.removeUnused(List.of(relu), n -> false);
+        assertEquals(3, g.nodeCount(), "only the Relu goes: the Add is not followed");
+        g.removeUnused(List.of(add, h.producer()), n -> n.opType().equals("Constant"));
+        assertEquals(0, g.nodeCount(), "the Add, the MatMul and the Constant it alone read");
+        assertEquals(List.of(), g.initializers(), "w went with its only reader");
+        assertTrue(x.isGraphOutput());
+    }
+
     @Test
     void replaceAllUsesWithRewiresGraphOutputs() {
         Graph g = mlp().build();

@@ -245,7 +245,7 @@ public final class FuseNorms implements Pass {
         List<Node> dead = new ArrayList<>(n.nodes());
         dead.add(p.add);
         if (p.biasAdd != null) dead.add(p.biasAdd);
-        removeUnused(g, dead);
+        g.removeUnused(dead, d -> d.opType().equals("Constant")); // and the norm's epsilon and exponent
     }
 
     /** Makes every reader of {@code old} read {@code now}, which takes over its name and type. */
@@ -256,31 +256,6 @@ public final class FuseNorms implements Pass {
         now.setName(name);
         now.setType(type);
         old.replaceAllUsesWith(now);
-    }
-
-    /** Removes the nodes of {@code candidates} whose outputs nothing reads, and the constants only they read. */
-    private static void removeUnused(Graph g, List<Node> candidates) {
-        List<Node> pending = new ArrayList<>(candidates);
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (Node n : List.copyOf(pending)) {
-                boolean used = false;
-                for (Value o : n.outputs()) if (o != null && (o.hasUses() || o.isGraphOutput())) used = true;
-                if (used) continue;
-                List<Value> inputs = new ArrayList<>(n.inputs());
-                g.remove(n);
-                pending.remove(n);
-                progress = true;
-                for (Value v : inputs) {
-                    if (v == null || v.hasUses() || v.isGraphOutput()) continue;
-                    if (v.initializer() != null && g.initializers().contains(v)) g.removeInitializer(v);
-                    else if (v.producer() != null && v.producer().opType().equals("Constant")
-                            && v.producer().graph() == g)
-                        pending.add(v.producer()); // the norm's epsilon and exponent
-                }
-            }
-        }
     }
 
     /** The parameter as an initializer (a Constant node's tensor is copied, as it may come later in the graph). */

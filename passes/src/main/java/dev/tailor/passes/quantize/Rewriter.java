@@ -132,37 +132,11 @@ final class Rewriter {
     }
 
     /**
-     * Removes the nodes of {@code candidates} (and their constant inputs) that nothing uses any more, repeating
-     * until none goes, so that whole dead chains disappear. Other nodes are never touched.
+     * Removes the nodes of {@code candidates} (and their constant inputs) that nothing uses any more, and the nodes
+     * this rewriter made that fed only them, so that whole dead chains disappear. Other nodes are never touched.
      */
     void removeDead(List<Node> candidates) {
-        Set<Node> pending = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        pending.addAll(candidates);
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (Node n : List.copyOf(pending)) {
-                if (n.graph() != graph) {
-                    pending.remove(n);
-                    continue;
-                }
-                boolean used = false;
-                for (Value o : n.outputs()) if (o != null && (o.hasUses() || o.isGraphOutput())) used = true;
-                if (used) continue;
-                List<Value> inputs = new ArrayList<>(n.inputs());
-                graph.remove(n);
-                pending.remove(n);
-                progress = true;
-                for (Value in : inputs) {
-                    if (in == null) continue;
-                    if (in.initializer() != null && !in.hasUses() && !in.isGraphOutput() && !in.isGraphInput()
-                            && graph.initializers().contains(in))
-                        graph.removeInitializer(in);
-                    else if (in.producer() != null && in.producer().graph() == graph && made.contains(in.producer()))
-                        pending.add(in.producer());
-                }
-            }
-        }
+        graph.removeUnused(candidates, made::contains);
     }
 
     /** Bytes of every initializer of the main graph. */
