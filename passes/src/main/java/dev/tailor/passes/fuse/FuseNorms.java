@@ -138,11 +138,14 @@ public final class FuseNorms implements Pass {
                         && (o.isGraphOutput() || o.uses().stream().anyMatch(u -> !n.nodes().contains(u.node()))))
                     return Plan.no("a value inside it (" + o.name() + ") is read elsewhere");
         Value a = add.input(0), b = add.input(1);
-        if (a == null || b == null || a.isConstant() || b.isConstant())
-            return Plan.no("the Add before it adds a constant");
-        // The fused input must have the sum's shape; the skip may also be one row broadcast over the batch.
-        if (operands(p, a, b, shape, shapes) == null && operands(p, b, a, shape, shapes) == null)
-            return Plan.no("the Add before it broadcasts (operands " + shapes.shape(a) + " and " + shapes.shape(b) + ")");
+        if (a == null || b == null || a.isConstant() && b.isConstant())
+            return Plan.no("the Add before it adds two constants");
+        // The fused input must have the sum's shape and be computed; the skip may also be one row broadcast over
+        // the batch, and a constant (ViT's position embeddings).
+        if ((a.isConstant() || operands(p, a, b, shape, shapes) == null)
+                && (b.isConstant() || operands(p, b, a, shape, shapes) == null))
+            return Plan.no("the Add before it broadcasts or adds a constant bias (operands " + shapes.shape(a)
+                    + " and " + shapes.shape(b) + ")");
         // (x W + bias) + r: the bias joins the fused operator when nothing else reads x W + bias
         Value v = p.input;
         Node ba = v.producer();

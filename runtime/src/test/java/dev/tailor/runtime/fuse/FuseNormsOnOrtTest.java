@@ -44,7 +44,9 @@ class FuseNormsOnOrtTest {
             "torch_encoder_preln, 4, SkipLayerNormalization", // 2 x 2 + final - the first, on the input
             "gpt2_tiny, 5, SkipLayerNormalization", // 2 x 2 + final; the first reads token + position embeddings
             "llama_tiny, 4, SkipSimplifiedLayerNormalization", // 2 x 2 + final - the first, on the embeddings
-            "t5_tiny, 10, SkipSimplifiedLayerNormalization"}) // 12 - each stack's first
+            "t5_tiny, 10, SkipSimplifiedLayerNormalization", // 12 - each stack's first
+            "llama_tiny_kv, 4, SkipSimplifiedLayerNormalization", // the sums read on by the cache-fed blocks
+            "vit_tiny, 5, SkipLayerNormalization"}) // the first adds the constant position embeddings as skip
     void exportedModelsKeepTheirOutputs(String name, int expected, String op) {
         Path file = ExportedModels.file(name);
         Model original = OnnxReader.read(file);
