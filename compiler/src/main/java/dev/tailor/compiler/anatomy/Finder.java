@@ -63,7 +63,8 @@ final class Finder {
             } else if (Norms.isSkipNorm(n)) {
                 Value a = n.input(0);
                 Value b = n.input(1);
-                if (a == null || b == null || !g.isDynamic(a) || !g.isDynamic(b)) continue;
+                // a == b: norm(x + x), a norm alone (epsilon scaled), not a residual connection
+                if (a == null || b == null || a == b || !g.isDynamic(a) || !g.isDynamic(b)) continue;
                 addsExamined++;
                 Value sum = n.outputs().size() > 3 ? n.output(3) : null;
                 j = orient(n, a, b, sum, n.output(0));

@@ -66,6 +66,14 @@ final class Norms {
         return GraphView.isMs(n, "SkipLayerNormalization") || GraphView.isMs(n, "SkipSimplifiedLayerNormalization");
     }
 
+    /**
+     * A Skip*LayerNormalization whose input is its own skip: {@code norm(x + x)}, which is {@code norm(x)} with four
+     * times the epsilon (how {@code fuse_norms} puts a norm without a residual add on the fused kernel).
+     */
+    static boolean selfSkip(Node n) {
+        return isSkipNorm(n) && n.input(0) != null && n.input(0) == n.input(1);
+    }
+
     // ---- fused ----
 
     private Norm fused(Node n) {
@@ -91,14 +99,14 @@ final class Norms {
             case "SkipLayerNormalization" -> {
                 if (!d.equals("com.microsoft")) return null;
                 kind = Norm.Kind.LAYER_NORM;
-                input = n.outputs().size() > 3 ? n.output(3) : null;
+                input = selfSkip(n) ? n.input(0) : n.outputs().size() > 3 ? n.output(3) : null;
                 gain = param(n.input(2));
                 bias = param(n.input(3));
             }
             case "SkipSimplifiedLayerNormalization" -> {
                 if (!d.equals("com.microsoft")) return null;
                 kind = Norm.Kind.RMS_NORM;
-                input = n.outputs().size() > 3 ? n.output(3) : null;
+                input = selfSkip(n) ? n.input(0) : n.outputs().size() > 3 ? n.output(3) : null;
                 gain = param(n.input(2));
             }
             case "EmbedLayerNormalization" -> {
@@ -115,6 +123,7 @@ final class Norms {
         if (n.output(0) == null) return null;
         Double eps = GraphView.floatAttr(n, "epsilon");
         if (eps == null) eps = 1e-5; // the schemas' default
+        if (selfSkip(n)) eps /= 4;
         return new Norm(kind, Norm.Placement.PRE, (d.isEmpty() ? "" : d + ".") + op, input, n.output(0), gain, bias,
                 eps, Set.of(n));
     }

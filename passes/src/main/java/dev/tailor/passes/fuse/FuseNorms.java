@@ -41,8 +41,10 @@ import java.util.Set;
  * against 0.17 ms with the add), and ONNX Runtime fuses these patterns itself only in some graphs (in none of
  * MiniLM's 13). The result computes the same function in float32; it needs ONNX Runtime.
  *
- * <p>A norm is left as it is, with the reason reported, when its input is not an Add of a computed value of the
- * sum's rank-3 shape and a skip of that shape or one row of it (computed or constant), when it is not float32
+ * <p>A norm with no residual Add to take (on the embeddings, on a graph input, after a pruned sublayer, or after an
+ * Add that broadcasts other than one row over the batch or adds a constant bias) is fused alone: its input is its
+ * own skip, {@code norm(x + x)} with four times the epsilon, which is {@code norm(x)} exactly. A norm is left as it
+ * is, with the reason reported, when its input is not known to be rank 3 with a known width, when it is not float32
  * throughout, when values inside it are read elsewhere, or when it normalizes another axis than the last.
  */
 @PassDef(name = "fuse_norms", summary = "fuse residual Add + LayerNorm/RMSNorm into ONNX Runtime's Skip[Simplified]LayerNormalization")
@@ -50,24 +52,25 @@ public final class FuseNorms implements Pass {
     static final String MS = "com.microsoft";
 
     /** What one run did: norms fused, and for each norm left alone, why. */
-    public record Outcome(int fused, int biases, List<String> left) {}
+    public record Outcome(int fused, int biases, int alone, List<String> left) {}
 
     @Override
     public PassResult run(Model model, PassContext context) {
         if (model.graph() == null) return PassResult.unchanged();
         Outcome o = fuse(model);
         return PassResult.changed(o.fused() > 0).metric("norms_fused", o.fused()).metric("biases_fused", o.biases())
+                .metric("norms_alone", o.alone())
                 .metric("norms_left", o.left());
     }
 
     /** Fuses every norm of {@code model}'s main graph that can be; the quantizer calls this too. */
     public static Outcome fuse(Model model) {
         List<Norm> norms = Anatomy.norms(model);
-        if (norms.isEmpty()) return new Outcome(0, 0, List.of());
-        Shapes shapes = new Shapes(ShapeInference.analyze(model));
+        if (norms.isEmpty()) return new Outcome(0, 0, 0, List.of());
+        Tracked shapes = new Tracked(ShapeInference.analyze(model));
         Graph g = model.graph();
         FreshNames names = FreshNames.of(g);
-        int fused = 0, biases = 0;
+        int fused = 0, biases = 0, alone = 0;
         List<String> left = new ArrayList<>();
         for (Norm n : norms) {
             if (n.op() != null && (n.op().contains("Skip") || n.op().contains("Embed"))) continue; // fused already
@@ -79,8 +82,9 @@ public final class FuseNorms implements Pass {
             apply(model, g, names, n, p, shapes);
             fused++;
             if (p.bias != null) biases++;
+            if (p.add == null) alone++;
         }
-        return new Outcome(fused, biases, left);
+        return new Outcome(fused, biases, alone, left);
     }
 
     /** The fused operator's operands, or why there is none. */
@@ -101,26 +105,24 @@ public final class FuseNorms implements Pass {
         }
     }
 
-    private static Plan plan(Norm n, Shapes shapes) {
+    private static Plan plan(Norm n, Tracked shapes) {
         if (n.input() == null || n.output() == null) return Plan.no("its input is not a value of the graph");
+        Value x = shapes.current(n.input());
         if (n.epsilon() == null) return Plan.no("its epsilon is not a constant");
-        for (Node x : n.nodes()) {
-            if (x.opType().equals("Cast")) {
-                Attribute to = x.attribute("to");
+        for (Node m : n.nodes()) {
+            if (m.opType().equals("Cast")) {
+                Attribute to = m.attribute("to");
                 if (to == null || to.asInt() != DataType.FLOAT.code() && to.asInt() != DataType.DOUBLE.code())
                     return Plan.no("it casts to a narrower type than float32 inside");
             }
             if (n.fused()) {
-                Attribute axis = x.attribute("axis");
-                if (axis != null && axis.asInt() != -1 && axis.asInt() != shapes.rank(n.input()) - 1)
+                Attribute axis = m.attribute("axis");
+                if (axis != null && axis.asInt() != -1 && axis.asInt() != shapes.rank(x) - 1)
                     return Plan.no("it normalizes axis " + axis.asInt() + ", not the last");
             }
         }
-        if (!shapes.isFloat(n.input()) || !shapes.isFloat(n.output())) return Plan.no("it is not float32");
-        Node add = n.input().producer();
-        if (add == null || !add.opType().equals("Add") || !add.domainName().isEmpty() || add.inputs().size() != 2)
-            return Plan.no("its input is not made by an Add");
-        Shape shape = shapes.shape(n.input());
+        if (!shapes.isFloat(x) || !shapes.isFloat(n.output())) return Plan.no("it is not float32");
+        Shape shape = shapes.shape(x);
         if (shape == null || shape.rank() != 3 || !shape.dim(2).isKnown())
             return Plan.no("its input is not known to be rank 3 with a known width");
         long width = shape.dim(2).value();
@@ -128,24 +130,48 @@ public final class FuseNorms implements Pass {
             return Plan.no("its gain does not span the last axis");
         if (n.bias() != null && n.bias().tensor().elementCount() != width)
             return Plan.no("its bias does not span the last axis");
-        Plan p = new Plan();
-        p.add = add;
-        p.sumReadAs = readOutside(n, shapes);
-        if (p.sumReadAs == null) return Plan.no("the sum is read on in another type than float32");
-        for (Node x : n.nodes())
-            for (Value o : x.outputs())
-                if (o != null && o != n.output() && !p.sumReadAs.contains(o) && !x.opType().equals("Cast")
+        List<Value> casts = castsOf(x, n);
+        for (Node m : n.nodes())
+            for (Value o : m.outputs())
+                if (o != null && o != n.output() && !casts.contains(o)
                         && (o.isGraphOutput() || o.uses().stream().anyMatch(u -> !n.nodes().contains(u.node()))))
                     return Plan.no("a value inside it (" + o.name() + ") is read elsewhere");
+        Plan p = residual(n, x, shapes, shape, width, casts);
+        if (p != null) return p;
+        p = new Plan(); // alone: the input is its own skip (see apply)
+        p.input = x;
+        // read the value the stream reads on (Llama casts its embeddings to float32 inside the first norm, and the
+        // first residual add reads that cast), so the sublayer still visibly hangs off the stream
+        for (Value v : casts)
+            if (v != x && shapes.isFloat(v)
+                    && (v.isGraphOutput() || v.uses().stream().anyMatch(u -> !n.nodes().contains(u.node())))) {
+                p.input = v;
+                break;
+            }
+        p.skip = p.input;
+        return p;
+    }
+
+    /** The plan that fuses the residual Add before the norm, or null when there is none to fuse. */
+    private static Plan residual(Norm n, Value x, Tracked shapes, Shape shape, long width, List<Value> casts) {
+        Node add = x.producer();
+        if (add == null || !add.opType().equals("Add") || !add.domainName().isEmpty() || add.inputs().size() != 2)
+            return null;
+        Plan p = new Plan();
+        p.add = add;
+        p.sumReadAs = new ArrayList<>();
+        for (Value v : casts) {
+            if (!v.isGraphOutput() && v.uses().stream().allMatch(u -> n.nodes().contains(u.node()))) continue;
+            if (!shapes.isFloat(v)) return null; // read on in another type: it cannot be the fused sum output
+            p.sumReadAs.add(v);
+        }
         Value a = add.input(0), b = add.input(1);
-        if (a == null || b == null || a.isConstant() && b.isConstant())
-            return Plan.no("the Add before it adds two constants");
+        if (a == null || b == null || a.isConstant() && b.isConstant()) return null;
         // The fused input must have the sum's shape and be computed; the skip may also be one row broadcast over
         // the batch, and a constant (ViT's position embeddings).
         if ((a.isConstant() || operands(p, a, b, shape, shapes) == null)
                 && (b.isConstant() || operands(p, b, a, shape, shapes) == null))
-            return Plan.no("the Add before it broadcasts or adds a constant bias (operands " + shapes.shape(a)
-                    + " and " + shapes.shape(b) + ")");
+            return null;
         // (x W + bias) + r: the bias joins the fused operator when nothing else reads x W + bias
         Value v = p.input;
         Node ba = v.producer();
@@ -166,31 +192,18 @@ public final class FuseNorms implements Pass {
         return p;
     }
 
-    /**
-     * The sum (the norm's input) and the casts of it inside the norm (exporters cast it to float32 before an
-     * RMSNorm, and a pre-norm stream may read on from the cast) that something outside the norm reads; null when
-     * one of them is not float32 and so cannot be the fused operator's sum output.
-     */
-    private static List<Value> readOutside(Norm n, Shapes shapes) {
-        Set<Node> inside = Collections.newSetFromMap(new IdentityHashMap<>());
-        inside.addAll(n.nodes());
-        List<Value> out = new ArrayList<>();
-        List<Value> chain = new ArrayList<>(List.of(n.input()));
-        for (int i = 0; i < chain.size(); i++) {
-            Value v = chain.get(i);
-            if (v.isGraphOutput() || v.uses().stream().anyMatch(u -> !inside.contains(u.node()))) {
-                if (!shapes.isFloat(v)) return null;
-                out.add(v);
-            }
-            for (var u : v.uses())
-                if (inside.contains(u.node()) && u.node().opType().equals("Cast") && u.node().output(0) != null)
+    /** The norm's input {@code x} and its casts inside the norm (exporters cast to float32 before an RMSNorm). */
+    private static List<Value> castsOf(Value x, Norm n) {
+        List<Value> chain = new ArrayList<>(List.of(x));
+        for (int i = 0; i < chain.size(); i++)
+            for (var u : chain.get(i).uses())
+                if (n.nodes().contains(u.node()) && u.node().opType().equals("Cast") && u.node().output(0) != null)
                     chain.add(u.node().output(0));
-        }
-        return out;
+        return chain;
     }
 
     /** Sets {@code input} and {@code skip} when they fit the fused operator's operands for a sum of {@code shape}. */
-    private static Plan operands(Plan p, Value input, Value skip, Shape shape, Shapes shapes) {
+    private static Plan operands(Plan p, Value input, Value skip, Shape shape, Tracked shapes) {
         if (!matches(shapes.shape(input), shape, false) || !matches(shapes.shape(skip), shape, true)) return null;
         p.input = input;
         p.skip = skip;
@@ -213,9 +226,9 @@ public final class FuseNorms implements Pass {
         return true;
     }
 
-    private static void apply(Model model, Graph g, FreshNames names, Norm n, Plan p, Shapes shapes) {
+    private static void apply(Model model, Graph g, FreshNames names, Norm n, Plan p, Tracked shapes) {
         if (model.opsetVersion(MS) < 0) model.opsets().add(new OpsetImport(MS, 1L));
-        Value x = n.input();
+        Value x = shapes.current(n.input());
         List<Value> readOn = p.sumReadAs;
         boolean sumRead = !readOn.isEmpty();
         long width = n.gain() != null ? n.gain().tensor().elementCount() : n.bias().tensor().elementCount();
@@ -232,21 +245,26 @@ public final class FuseNorms implements Pass {
                 sumRead ? names.fresh(x.name() + "_sum") : null));
         while (outs.get(outs.size() - 1) == null) outs.remove(outs.size() - 1);
         Node fused = new Node(MS, layer ? "SkipLayerNormalization" : "SkipSimplifiedLayerNormalization", in, outs);
-        // The fused operator is the residual connection now: it takes the Add's name, so that diffs and
-        // anatomy follow the sublayer through the rewrite (the Add goes below).
-        String addName = p.add.name();
-        fused.setName(addName != null && !addName.isEmpty() ? addName : names.fresh(base + "_skip"));
-        fused.setAttribute(Attribute.of("epsilon", (float) (double) n.epsilon()));
-        g.insertBefore(p.add, fused);
-        shapes.copy(n.output(), fused.output(0));
+        // With a residual Add, the fused operator is the residual connection now: it takes the Add's name, so that
+        // diffs and anatomy follow the sublayer through the rewrite (the Add goes below). Alone, it is the norm and
+        // takes the name of the norm's last node. Alone, the input is its own skip: norm(x + x) = norm(x) with
+        // epsilon times 4, exactly (doubling and the factor 4 on the moments are exact in floating point), so the
+        // norm runs on the fast kernel too.
+        Node anchor = p.add != null ? p.add : n.output().producer();
+        String own = anchor.name();
+        fused.setName(own != null && !own.isEmpty() ? own : names.fresh(base + "_skip"));
+        double epsilon = p.add != null ? n.epsilon() : 4 * n.epsilon();
+        fused.setAttribute(Attribute.of("epsilon", (float) epsilon));
+        g.insertBefore(anchor, fused);
+        shapes.replace(n.output(), fused.output(0));
         take(n.output(), fused.output(0));
         if (sumRead) {
-            shapes.copy(x, fused.output(3));
+            for (Value v : readOn) shapes.replace(v, fused.output(3));
             take(readOn.get(0), fused.output(3));
             for (Value v : readOn.subList(1, readOn.size())) v.replaceAllUsesWith(fused.output(3));
         }
         List<Node> dead = new ArrayList<>(n.nodes());
-        dead.add(p.add);
+        if (p.add != null) dead.add(p.add);
         if (p.biasAdd != null) dead.add(p.biasAdd);
         g.removeUnused(dead, d -> d.opType().equals("Constant")); // and the norm's epsilon and exponent
     }
@@ -274,12 +292,16 @@ public final class FuseNorms implements Pass {
         return f;
     }
 
-    /** Inferred types, and those of the values the rewrite made (inference ran before it). */
-    private static final class Shapes {
+    /**
+     * Inferred types, and what the rewrite changed since inference ran: the types of the values it made, and which
+     * value now stands for one it replaced (the norms were found before the rewrite began).
+     */
+    private static final class Tracked {
         private final ShapeInference.Result inferred;
         private final Map<Value, Type> made = new IdentityHashMap<>();
+        private final Map<Value, Value> replaced = new IdentityHashMap<>();
 
-        Shapes(ShapeInference.Result inferred) {
+        Tracked(ShapeInference.Result inferred) {
             this.inferred = inferred;
         }
 
@@ -299,6 +321,19 @@ public final class FuseNorms implements Pass {
 
         boolean isFloat(Value v) {
             return type(v) instanceof Type.Tensor t && t.elementType() == DataType.FLOAT;
+        }
+
+        /** The value that stands for {@code v} now. */
+        Value current(Value v) {
+            Value now = v;
+            while (replaced.containsKey(now)) now = replaced.get(now);
+            return now;
+        }
+
+        /** {@code now} replaces {@code old}: it takes its type too. */
+        void replace(Value old, Value now) {
+            copy(old, now);
+            replaced.put(old, now);
         }
 
         void copy(Value from, Value to) {

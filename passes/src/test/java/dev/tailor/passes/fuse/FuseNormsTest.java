@@ -97,24 +97,46 @@ class FuseNormsTest {
         assertEquals(1, run(m).result().metrics().get("norms_fused"));
     }
 
+    /** An Add that broadcasts another way stays; the norm fuses alone, its input as its own skip. */
     @Test
-    void otherBroadcastsAreLeftWithTheReason() {
+    void otherBroadcastsKeepTheirAddAndTheNormFusesAlone() {
         Model m = block(Type.tensor(DataType.FLOAT, "seq", 4), false);
         Map<String, Object> metrics = run(m).result().metrics();
-        assertEquals(0, metrics.get("norms_fused"));
-        assertTrue(metrics.get("norms_left").toString().contains("broadcasts"), metrics.toString());
-        assertTrue(m.graph().nodeList().stream().noneMatch(n -> n.opType().startsWith("Skip")));
+        assertEquals(1, metrics.get("norms_fused"));
+        assertEquals(1, metrics.get("norms_alone"));
+        Node skip = m.graph().nodeList().stream().filter(n -> n.opType().equals("SkipLayerNormalization"))
+                .findFirst().orElseThrow();
+        assertEquals("Add", skip.input(0).producer().opType(), "the broadcasting Add stays");
+        assertSame(skip.input(0), skip.input(1));
+        assertEquals(4e-5f, skip.attribute("epsilon").asFloat(), 1e-12, "norm(x + x) = norm(x) with 4 epsilon");
     }
 
     @Test
-    void aNormOnAGraphInputIsLeft() {
+    void aNormOnAGraphInputFusesAlone() {
         GraphBuilder b = new GraphBuilder("ln");
         Value x = b.input("x", Type.tensor(DataType.FLOAT, "batch", "seq", 4));
         Value g = b.initializer(Tensor.ofFloats("g", new long[] {4}, 1, 1, 1, 1));
         b.output(b.op("LayerNormalization", List.of(x, g), Attribute.of("axis", -1L)));
         Model m = Model.of(b.build(), 17);
         Map<String, Object> metrics = run(m).result().metrics();
+        assertEquals(1, metrics.get("norms_alone"), metrics.toString());
+        Node skip = m.graph().nodeList().get(0);
+        assertEquals(List.of("SkipLayerNormalization"), m.graph().nodeList().stream().map(Node::opType).toList());
+        assertEquals(List.of(x, x, g), skip.inputs());
+        assertEquals(4e-5f, skip.attribute("epsilon").asFloat(), 1e-12, "4 times LayerNormalization's default");
+        assertTrue(skip.output(0).isGraphOutput());
+    }
+
+    @Test
+    void aNormOfAnotherRankIsLeftWithTheReason() {
+        GraphBuilder b = new GraphBuilder("ln");
+        Value x = b.input("x", Type.tensor(DataType.FLOAT, "tokens", 4));
+        Value g = b.initializer(Tensor.ofFloats("g", new long[] {4}, 1, 1, 1, 1));
+        b.output(b.op("LayerNormalization", List.of(x, g), Attribute.of("axis", -1L)));
+        Model m = Model.of(b.build(), 17);
+        Map<String, Object> metrics = run(m).result().metrics();
         assertEquals(0, metrics.get("norms_fused"));
-        assertTrue(metrics.get("norms_left").toString().contains("not made by an Add"), metrics.toString());
+        assertTrue(metrics.get("norms_left").toString().contains("rank 3"), metrics.toString());
+        assertEquals("LayerNormalization", m.graph().nodeList().get(0).opType());
     }
 }

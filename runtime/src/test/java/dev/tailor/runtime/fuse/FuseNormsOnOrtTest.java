@@ -38,27 +38,34 @@ class FuseNormsOnOrtTest {
 
     @ParameterizedTest
     @CsvSource({
-            // model, norms fused (every norm that reads an Add; the first pre-norm reads the embeddings), operator
-            "bert_tiny, 5, SkipLayerNormalization", // embeddings (position rows broadcast over the batch) + 2 x 2
-            "torch_encoder_postln, 4, SkipLayerNormalization",
-            "torch_encoder_preln, 4, SkipLayerNormalization", // 2 x 2 + final - the first, on the input
-            "gpt2_tiny, 5, SkipLayerNormalization", // 2 x 2 + final; the first reads token + position embeddings
-            "llama_tiny, 4, SkipSimplifiedLayerNormalization", // 2 x 2 + final - the first, on the embeddings
-            "t5_tiny, 10, SkipSimplifiedLayerNormalization", // 12 - each stack's first
-            "llama_tiny_kv, 4, SkipSimplifiedLayerNormalization", // the sums read on by the cache-fed blocks
-            "vit_tiny, 5, SkipLayerNormalization"}) // the first adds the constant position embeddings as skip
-    void exportedModelsKeepTheirOutputs(String name, int expected, String op) {
+            // model, norms fused, of them alone (on no residual Add: the input is its own skip), operator
+            "bert_tiny, 5, 0, SkipLayerNormalization", // embeddings (position rows broadcast over the batch) + 2 x 2
+            "torch_encoder_postln, 4, 0, SkipLayerNormalization",
+            "torch_encoder_preln, 5, 1, SkipLayerNormalization", // 2 x 2 + final; the first reads the graph input
+            "gpt2_tiny, 5, 0, SkipLayerNormalization", // 2 x 2 + final; the first reads token + position embeddings
+            "llama_tiny, 5, 1, SkipSimplifiedLayerNormalization", // the first reads the token embeddings
+            "t5_tiny, 12, 2, SkipSimplifiedLayerNormalization", // each stack's first reads its embeddings
+            "llama_tiny_kv, 5, 1, SkipSimplifiedLayerNormalization", // sums read on by the cache-fed blocks
+            "vit_tiny, 5, 0, SkipLayerNormalization"}) // the first adds the constant position embeddings as skip
+    void exportedModelsKeepTheirOutputs(String name, int expected, int alone, String op) {
         Path file = ExportedModels.file(name);
         Model original = OnnxReader.read(file);
         Model model = OnnxReader.read(file);
         PassReport r = run(model, "fuse_norms");
         System.out.printf("%s: %s%n", name, r.result().metrics());
         assertEquals(expected, r.result().metrics().get("norms_fused"), name + ": " + r.result().metrics());
+        assertEquals(alone, r.result().metrics().get("norms_alone"), name + ": " + r.result().metrics());
+        assertEquals(List.of(), r.result().metrics().get("norms_left"), name + ": " + r.result().metrics());
         assertEquals(expected, count(model, op), name + " " + op + " nodes");
         assertEquals(Anatomy.norms(original).size(), Anatomy.norms(model).size(), "the anatomy finds every norm");
+        assertEquals(ids(original), ids(model), "the anatomy reads the same sublayers");
         assertNothingDangles(model);
         Map<String, Tensor> inputs = SyntheticData.batch(original, 2, 8, 7);
         compare(name, original, model, inputs, 1e-4);
+    }
+
+    private static List<String> ids(Model m) {
+        return Anatomy.of(m).sublayers().stream().map(s -> s.id() + ":" + s.kind().id()).toList();
     }
 
     @Test
