@@ -135,6 +135,20 @@ public final class Value {
         return graph != null && graph.inputs().contains(this);
     }
 
+    /**
+     * Hands this value's place to {@code successor}: every use and graph output reads it instead, and it takes this
+     * value's name (this one is renamed aside) and, when it has none, its type, so a rewrite keeps the graph's
+     * interface and value names as they were.
+     */
+    public void replaceWith(Value successor) {
+        if (successor == this) return;
+        String name = this.name;
+        setName(name + "__replaced");
+        successor.setName(name);
+        if (successor.type() == null) successor.setType(type);
+        replaceAllUsesWith(successor);
+    }
+
     /** Makes every node input and graph output that uses this value use {@code other} instead. */
     public void replaceAllUsesWith(Value other) {
         if (other == this) return;

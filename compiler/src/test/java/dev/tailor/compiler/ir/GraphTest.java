@@ -71,6 +71,24 @@ class GraphTest {
     }
 
     @Test
+    void replaceWithHandsOverUsesNameAndType() {
+        Graph g = mlp().build();
+        Value y = g.outputs().get(0);
+        Type type = Type.tensor(DataType.FLOAT, "batch", 2);
+        y.setType(type);
+        Node sigmoid = new Node("Sigmoid", List.of(y.producer().input(0)), "s");
+        g.insertAfter(y.producer(), sigmoid);
+        Value s = sigmoid.output(0);
+        String name = y.name();
+        y.replaceWith(s);
+        assertEquals(List.of(s), g.outputs());
+        assertEquals(name, s.name(), "the successor takes the name: the graph's interface is unchanged");
+        assertEquals(type, s.type(), "the successor had no type: it takes the old one");
+        assertTrue(y.name().endsWith("__replaced"));
+        assertTrue(!y.hasUses() && !y.isGraphOutput());
+    }
+
+    @Test
     void replaceAllUsesWithRewiresGraphOutputs() {
         Graph g = mlp().build();
         Value y = g.outputs().get(0);

@@ -257,26 +257,16 @@ public final class FuseNorms implements Pass {
         fused.setAttribute(Attribute.of("epsilon", (float) epsilon));
         g.insertBefore(anchor, fused);
         shapes.replace(n.output(), fused.output(0));
-        take(n.output(), fused.output(0));
+        n.output().replaceWith(fused.output(0));
         if (sumRead) {
             for (Value v : readOn) shapes.replace(v, fused.output(3));
-            take(readOn.get(0), fused.output(3));
+            readOn.get(0).replaceWith(fused.output(3));
             for (Value v : readOn.subList(1, readOn.size())) v.replaceAllUsesWith(fused.output(3));
         }
         List<Node> dead = new ArrayList<>(n.nodes());
         if (p.add != null) dead.add(p.add);
         if (p.biasAdd != null) dead.add(p.biasAdd);
         g.removeUnused(dead, d -> d.opType().equals("Constant")); // and the norm's epsilon and exponent
-    }
-
-    /** Makes every reader of {@code old} read {@code now}, which takes over its name and type. */
-    private static void take(Value old, Value now) {
-        String name = old.name();
-        Type type = old.type();
-        old.setName(name + "__fused");
-        now.setName(name);
-        now.setType(type);
-        old.replaceAllUsesWith(now);
     }
 
     /** The parameter as an initializer (a Constant node's tensor is copied, as it may come later in the graph). */

@@ -42,13 +42,13 @@ final class Int8Tables {
     }
 
     private QTable table(TableLookup t, Rewriter rw) {
-        return rw.cached(t.table, "table8:" + perRow, () -> {
-            float[] w = t.table.initializer().toFloats();
-            QuantMath.Quantized q = perRow ? QuantMath.quantizeRows(w, t.rows, t.width, INT8)
-                    : QuantMath.quantizeMatrix(w, t.rows, t.width, INT8, true, false);
-            String base = t.table.name();
-            Value values = rw.initializer(base + "_quantized", DataType.INT8, new long[] {t.rows, t.width}, q.bytes());
-            Value scales = rw.floats(base + "_scale", perRow ? new long[] {t.rows} : new long[0], q.scales());
+        return rw.cached(t.table(), "table8:" + perRow, () -> {
+            float[] w = t.table().initializer().toFloats();
+            QuantMath.Quantized q = perRow ? QuantMath.quantizeRows(w, t.rows(), t.width(), INT8)
+                    : QuantMath.quantizeMatrix(w, t.rows(), t.width(), INT8, true, false);
+            String base = t.table().name();
+            Value values = rw.initializer(base + "_quantized", DataType.INT8, new long[] {t.rows(), t.width()}, q.bytes());
+            Value scales = rw.floats(base + "_scale", perRow ? new long[] {t.rows()} : new long[0], q.scales());
             Value zero = perRow ? null : rw.zeroPoints(base + "_zero_point", DataType.INT8, new long[0], new int[] {0});
             return new QTable(values, scales, zero);
         });
@@ -58,21 +58,21 @@ final class Int8Tables {
     Value emit(TableLookup t, Rewriter rw) {
         QTable q = table(t, rw);
         String base = t.name() + "_int8";
-        Value rows = rw.node(t.node, null, "Gather", base, List.of(q.values(), t.indices), 1).output(0);
+        Value rows = rw.node(t.node(), null, "Gather", base, List.of(q.values(), t.indices()), 1).output(0);
         if (!perRow) {
-            return rw.node(t.node, null, "DequantizeLinear", base + "_dequantize", List.of(rows, q.scales(), q.zeroPoint()), 1)
+            return rw.node(t.node(), null, "DequantizeLinear", base + "_dequantize", List.of(rows, q.scales(), q.zeroPoint()), 1)
                     .output(0);
         }
-        Value s = rw.node(t.node, null, "Gather", base + "_scale", List.of(q.scales(), t.indices), 1).output(0);
+        Value s = rw.node(t.node(), null, "Gather", base + "_scale", List.of(q.scales(), t.indices()), 1).output(0);
         Value s1 = rw.onnxOpset() >= 13
-                ? rw.node(t.node, null, "Unsqueeze", base + "_scale_unsqueeze",
+                ? rw.node(t.node(), null, "Unsqueeze", base + "_scale_unsqueeze",
                         List.of(s, rw.graph.addInitializer(Tensor.ofLongs(rw.fresh(base + "_axes"), new long[] {1}, -1L))), 1)
                         .output(0)
-                : rw.node(t.node, null, "Unsqueeze", base + "_scale_unsqueeze", List.of(s), 1,
+                : rw.node(t.node(), null, "Unsqueeze", base + "_scale_unsqueeze", List.of(s), 1,
                         Attribute.ofInts("axes", -1L)).output(0);
-        Value f = rw.node(t.node, null, "Cast", base + "_cast", List.of(rows), 1,
+        Value f = rw.node(t.node(), null, "Cast", base + "_cast", List.of(rows), 1,
                 Attribute.of("to", (long) DataType.FLOAT.code())).output(0);
-        return rw.node(t.node, null, "Mul", base + "_scaled", List.of(f, s1), 1).output(0);
+        return rw.node(t.node(), null, "Mul", base + "_scaled", List.of(f, s1), 1).output(0);
     }
 
     /** Bytes of {@code t}'s quantized table with its scales (and zero point). */

@@ -163,7 +163,7 @@ public final class Quantize implements Pass {
         List<String> tablesFloat = new ArrayList<>();
         String tablesOff = embeddings == Embeddings.FLOAT ? "embeddings=float" : tables.unsupported(rw);
         for (TableLookup t : TableLookup.find(model.graph())) {
-            String why = tablesOff != null ? tablesOff : !selection.selects(t.node) ? "not selected" : t.tiedElsewhere();
+            String why = tablesOff != null ? tablesOff : !selection.selects(t.node()) ? "not selected" : t.tiedElsewhere();
             if (why != null) tablesFloat.add(t.name() + " (" + why + ")");
             else lookups.add(t);
         }
@@ -216,8 +216,8 @@ public final class Quantize implements Pass {
                 continue;
             }
             long b = floatTableBytes[i], a = tables.bytes(t, rw);
-            tablesDone.add(t.name() + " " + t.table.name() + " [" + t.rows + "x" + t.width + "]: " + b + " -> " + a + " bytes");
-            if (counted.add(t.table)) {
+            tablesDone.add(t.name() + " " + t.table().name() + " [" + t.rows() + "x" + t.width() + "]: " + b + " -> " + a + " bytes");
+            if (counted.add(t.table())) {
                 tableBefore += b;
                 tableAfter += a;
             }
@@ -303,7 +303,7 @@ public final class Quantize implements Pass {
     private static void commitDirect(Rewriter rw, List<Candidate> sites, List<Value> quantized) {
         List<Node> dead = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
-            Rewriter.replace(sites.get(i).output(), quantized.get(i));
+            sites.get(i).output().replaceWith(quantized.get(i));
             dead.addAll(sites.get(i).nodes());
         }
         rw.made.addAll(dead);

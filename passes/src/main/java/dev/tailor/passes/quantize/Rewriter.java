@@ -9,7 +9,6 @@ import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
 import dev.tailor.compiler.ir.OpsetImport;
 import dev.tailor.compiler.ir.Tensor;
-import dev.tailor.compiler.ir.Type;
 import dev.tailor.compiler.ir.Value;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,19 +115,6 @@ final class Rewriter {
 
     long onnxOpset() {
         return model.opsetVersion("");
-    }
-
-    /**
-     * Makes every user of {@code old} read {@code now} instead, and gives {@code now} the old value's name and
-     * type, so the graph's interface and value names stay as they were.
-     */
-    static void replace(Value old, Value now) {
-        String name = old.name();
-        Type type = old.type();
-        old.setName(name + "__replaced");
-        now.setName(name);
-        if (now.type() == null) now.setType(type);
-        old.replaceAllUsesWith(now);
     }
 
     /**

@@ -13,27 +13,9 @@ import java.util.List;
 /**
  * A lookup in an embedding table the pass can quantize: {@code Gather(T, ids)} along axis 0 with {@code T} a float
  * initializer {@code [rows, width]} (word, position and token-type embeddings). {@link #output()} is the gathered
- * rows.
+ * rows. The table is held, not read off the node, as the report names it after the lookup is replaced.
  */
-final class TableLookup implements Candidate {
-    final Node node;
-    final Value table;
-    final Value indices;
-    final int rows;
-    final int width;
-
-    private TableLookup(Node node, Value table, Value indices, int rows, int width) {
-        this.node = node;
-        this.table = table;
-        this.indices = indices;
-        this.rows = rows;
-        this.width = width;
-    }
-
-    @Override
-    public Node node() {
-        return node;
-    }
+record TableLookup(Node node, Value table, Value indices, int rows, int width) implements Candidate {
 
     @Override
     public Value output() {
