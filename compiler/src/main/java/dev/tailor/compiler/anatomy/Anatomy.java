@@ -1,5 +1,6 @@
 package dev.tailor.compiler.anatomy;
 
+import dev.tailor.compiler.analysis.ShapeInference;
 import dev.tailor.compiler.ir.Model;
 import dev.tailor.compiler.ir.Node;
 import java.util.ArrayList;
@@ -64,7 +65,12 @@ public final class Anatomy {
      * in a placed block (its placement is then {@link Norm.Placement#PRE}). Reads only; never changes the model.
      */
     public static List<Norm> norms(Model model) {
-        return new Norms(new GraphView(model)).all;
+        return norms(model, ShapeInference.analyze(model));
+    }
+
+    /** As {@link #norms(Model)}, with {@code shapes} inferred for the model as it is now (a caller that has them). */
+    public static List<Norm> norms(Model model, ShapeInference.Result shapes) {
+        return new Norms(new GraphView(model, shapes)).all;
     }
 
     static Anatomy create(List<Stream> streams, List<Unplaced> unplaced) {

@@ -37,9 +37,14 @@ final class GraphView {
     final List<Node> nodes;
 
     GraphView(Model model) {
+        this(model, ShapeInference.analyze(model));
+    }
+
+    /** The view with shapes already inferred for {@code model} as it is now. */
+    GraphView(Model model, ShapeInference.Result shapes) {
         this.model = model;
         this.graph = model.graph();
-        this.shapes = ShapeInference.analyze(model);
+        this.shapes = shapes;
         this.nodes = graph.nodeList();
         for (int i = 0; i < nodes.size(); i++) order.put(nodes.get(i), i);
         for (Value v : graph.inputs()) if (v.initializer() == null) dynamic.add(v);

@@ -65,9 +65,10 @@ public final class FuseNorms implements Pass {
 
     /** Fuses every norm of {@code model}'s main graph that can be; the quantizer calls this too. */
     public static Outcome fuse(Model model) {
-        List<Norm> norms = Anatomy.norms(model);
+        ShapeInference.Result inferred = ShapeInference.analyze(model);
+        List<Norm> norms = Anatomy.norms(model, inferred);
         if (norms.isEmpty()) return new Outcome(0, 0, 0, List.of());
-        Tracked shapes = new Tracked(ShapeInference.analyze(model));
+        Tracked shapes = new Tracked(inferred);
         Graph g = model.graph();
         FreshNames names = FreshNames.of(g);
         int fused = 0, biases = 0, alone = 0;
